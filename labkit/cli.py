@@ -1,0 +1,114 @@
+"""The `labkit` command: thin commands over the library; expected failures print one line, no traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from . import bases as base_images
+from ._exceptions import LabkitError
+
+app = typer.Typer(help="Build, measure and grade Docker images for the Docker Image Workbook.", no_args_is_help=True, add_completion=False)
+bases_app = typer.Typer(help="Make the workbook's base images available (pull, or build offline stand-ins).", invoke_without_command=True)
+app.add_typer(bases_app, name="bases")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the engine, builder, disk, proxy/CA settings and base images."""
+    from .doctor import doctor as run_doctor
+
+    report = run_doctor()
+    out.print(str(report), markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@bases_app.callback()
+def bases(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild stand-ins that already exist.")] = False,
+    list_only: Annotated[bool, typer.Option("--list", help="Only list the needed bases and their state.")] = False,
+) -> None:
+    """Pull each base image the kit's Dockerfiles name, or build an offline stand-in."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if list_only:
+        for current in base_images.status():
+            out.print(f"{current.reference:32} {current.origin}", markup=False)
+        return
+    statuses = base_images.ensure(rebuild=rebuild, report=lambda line: err.print(f"  {line}", markup=False))
+    for current in statuses:
+        out.print(f"{current.reference:32} {current.origin}", markup=False)
+
+
+@bases_app.command("save")
+def bases_save(file: Annotated[Path, typer.Argument(help="Archive to write (a .tar).")]) -> None:
+    """Write every base image into one archive, for rooms without a good network."""
+    written = base_images.save(file)
+    out.print(f"wrote {written} ({written.stat().st_size / 1e6:.0f} MB)")
+
+
+@bases_app.command("load")
+def bases_load(file: Annotated[Path, typer.Argument(help="Archive written by `labkit bases save`.")]) -> None:
+    """Load base images from an archive written by `labkit bases save`."""
+    for ref in base_images.load(file):
+        out.print(f"loaded {ref}")
+
+
+@app.command()
+def build(
+    context: Annotated[Path, typer.Argument(help="Build context folder.")],
+    file: Annotated[Optional[Path], typer.Option("-f", "--file", help="Dockerfile (default: CONTEXT/Dockerfile).")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("-t", "--tag", help="Name for the image (repeatable).")] = None,
+    target: Annotated[Optional[str], typer.Option(help="Stop at this stage.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild every step.")] = False,
+) -> None:
+    """Build an image and print its size, time and per-step cache report."""
+    from .build import build as run_build
+
+    tags = list(tag or [])
+    result = run_build(context, dockerfile=file, target=target, tag=tags[0] if tags else None, tags=tags[1:], no_cache=no_cache, progress="terminal")
+    out.print(result.summary(), markup=False)
+
+
+@app.command()
+def clean(
+    bases: Annotated[bool, typer.Option("--bases", help="Also remove base-image stand-ins.")] = False,
+    session: Annotated[Optional[str], typer.Option(help="Only what this session id created.")] = None,
+) -> None:
+    """Remove every image and container labkit created, and nothing else."""
+    from .cleanup import clean as run_clean
+
+    out.print(str(run_clean(session=session, bases=bases)))
+
+
+def main() -> None:
+    """Entry point: run the app; a LabkitError becomes one line on stderr and exit status 1."""
+    try:
+        app(standalone_mode=False)
+    except LabkitError as failure:
+        err.print(f"error: {failure.one_line()}", markup=False, soft_wrap=True)
+        sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as usage:  # click's usage errors under standalone_mode=False
+        import click
+
+        if isinstance(usage, click.ClickException):
+            usage.show()
+            sys.exit(usage.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Parsing real builder output saved from the engine (tests/fixtures/buildlogs), no engine needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from labkit.buildlog import BuildKitLog, LegacyLog
+
+LOGS = Path(__file__).parents[1] / "fixtures" / "buildlogs"
+
+
+def parse(name: str, parser):
+    for line in (LOGS / name).read_text().splitlines():
+        parser.feed(line)
+    if hasattr(parser, "close"):
+        parser.close()
+    return parser
+
+
+def instructions(parser):
+    return [s for s in parser.steps if s.is_instruction]
+
+
+def test_buildkit_cold_build_records_every_instruction_with_its_stage_and_time():
+    steps = instructions(parse("buildkit-20.10-cold-multistage.txt", BuildKitLog()))
+    assert [(s.stage, s.instruction) for s in steps] == [("b", "FROM"), ("b", "RUN"), ("stage-1", "COPY"), ("stage-1", "RUN")]
+    assert not any(s.cached for s in steps)
+    assert steps[-1].seconds >= 1.0  # the step sleeps one second
+    assert steps[-1].log == ["done"]
+    assert steps[1].position == (2, 2)
+
+
+def test_buildkit_rebuild_marks_cacheable_steps_cached():
+    steps = instructions(parse("buildkit-20.10-cached-multistage.txt", BuildKitLog()))
+    cacheable = [s for s in steps if s.cacheable]
+    assert len(cacheable) == 3 and all(s.cached and s.seconds == 0.0 for s in cacheable)
+
+
+def test_buildkit_internal_vertices_are_not_instructions():
+    parser = parse("buildkit-20.10-cold-multistage.txt", BuildKitLog())
+    internal = [s.name for s in parser.steps if not s.is_instruction]
+    assert "[internal] load .dockerignore" in internal and "exporting to image" in internal
+
+
+def test_buildkit_failure_names_the_step_and_keeps_its_output():
+    parser = parse("buildkit-20.10-run-fails.txt", BuildKitLog())
+    failed = parser.failed_step
+    assert failed is not None and failed.instruction == "RUN"
+    assert "exit code: 3" in failed.error
+    assert "two" in failed.log and "one" in failed.log
+
+
+def test_buildkit_parse_error_has_no_failed_step_but_an_error_line():
+    parser = parse("buildkit-20.10-parse-error.txt", BuildKitLog())
+    assert parser.failed_step is None
+    assert any("unknown instruction: RUNN" in line for line in parser.errors)
+
+
+def test_legacy_log_cold_build_numbers_stages_and_times_steps():
+    ticks = iter(float(i) for i in range(100))
+    steps = parse("legacy-20.10-cold-multistage.txt", LegacyLog(clock=lambda: next(ticks))).steps
+    assert [(s.stage, s.instruction) for s in steps] == [
+        ("b", "FROM"), ("b", "RUN"), ("stage-1", "FROM"), ("stage-1", "COPY"), ("stage-1", "RUN"), ("stage-1", "CMD"),
+    ]
+    assert all(s.done and s.seconds is not None for s in steps)
+    assert not any(s.cached for s in steps)
+
+
+def test_legacy_log_rebuild_reports_using_cache():
+    steps = parse("legacy-20.10-cached-multistage.txt", LegacyLog()).steps
+    assert [s.cached for s in steps if s.cacheable] == [True, True, True]
+
+
+def test_parsers_are_incremental():
+    parser = BuildKitLog()
+    lines = (LOGS / "buildkit-20.10-cold-multistage.txt").read_text().splitlines()
+    seen = 0
+    for line in lines:
+        parser.feed(line)
+        assert len(parser.steps) >= seen
+        seen = len(parser.steps)
+    assert seen > 0
