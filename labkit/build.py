@@ -180,7 +180,7 @@ def build(
             image_id, steps = _build_with_sdk(ctx, file, target, names, build_args, no_cache, pull, network, image_labels, display, timeout)
     except BuildFailed as failure:
         if display:
-            display.finish(f"failed: {failure.message}", [], ok=False)
+            display.finish(f"failed: {failure.message}", [], ok=False, detail="\n".join(failure.log_tail.splitlines()[-12:]))
         raise
     seconds = time.monotonic() - started
     attrs = engine.client().api.inspect_image(image_id)
@@ -242,7 +242,8 @@ def _build_with_cli(chosen, ctx, file, target, names, build_args, no_cache, pull
             failed = parser.failed_step
             message, hint = _explain([failed.error] if failed and failed.error else parser.errors)
             where = f" at {failed.label}" if failed else ""
-            raise BuildFailed(f"build failed{where}: {message}", step=failed.label if failed else None, log_tail=stream.tail, hint=hint)
+            tail = "\n".join(failed.log[-30:]) if failed and failed.log else stream.tail
+            raise BuildFailed(f"build failed{where}: {message}", step=failed.label if failed else None, log_tail=tail, hint=hint)
         return iidfile.read_text().strip(), parser.steps
 
 

@@ -12,8 +12,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-#: Instructions whose steps can be cached; FROM and internal vertices are not counted as cache hits or misses.
-CACHEABLE = ("RUN", "COPY", "ADD", "WORKDIR")
+#: Instructions whose reruns the cache decides. FROM and BuildKit's internal vertices are not counted,
+#: nor WORKDIR, which BuildKit reports CACHED even under --no-cache.
+CACHEABLE = ("RUN", "COPY", "ADD")
 
 
 @dataclass

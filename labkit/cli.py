@@ -15,8 +15,8 @@ from ._exceptions import LabkitError
 app = typer.Typer(help="Build, measure and grade Docker images for the Docker Image Workbook.", no_args_is_help=True, add_completion=False)
 bases_app = typer.Typer(help="Make the workbook's base images available (pull, or build offline stand-ins).", invoke_without_command=True)
 app.add_typer(bases_app, name="bases")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 @app.command()
@@ -90,24 +90,15 @@ def clean(
 
 
 def main() -> None:
-    """Entry point: run the app; a LabkitError becomes one line on stderr and exit status 1."""
+    """Entry point: a LabkitError becomes one line on stderr and exit status 1."""
     try:
-        app(standalone_mode=False)
+        app()
     except LabkitError as failure:
-        err.print(f"error: {failure.one_line()}", markup=False, soft_wrap=True)
+        err.print(f"error: {failure.one_line()}", markup=False)
         sys.exit(1)
-    except (typer.Abort, KeyboardInterrupt):
-        err.print("interrupted")
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
         sys.exit(130)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except Exception as usage:  # click's usage errors under standalone_mode=False
-        import click
-
-        if isinstance(usage, click.ClickException):
-            usage.show()
-            sys.exit(usage.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ REDRAW_EVERY = 0.25
 
 class Progress(Protocol):
     def update(self, current: BuildStep | None, steps: Sequence[BuildStep]) -> None: ...
-    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool) -> None: ...
+    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool, detail: str = "") -> None: ...
 
 
 def _counts(steps: Sequence[BuildStep]) -> tuple[int, int, int]:
@@ -56,9 +56,10 @@ class NotebookProgress:
             self._last_draw = now
             self._handle.update(self._html(self._render(current, steps)))
 
-    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool) -> None:
+    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool, detail: str = "") -> None:
         colour = "#2e7d32" if ok else "#c62828"
-        self._handle.update(self._html(f"<div style='color:{colour}'><b>{html.escape(self.title)}</b>: {html.escape(summary)}</div>"))
+        log = f"<pre style='margin:0;font-size:85%'>{html.escape(detail)}</pre>" if detail else ""
+        self._handle.update(self._html(f"<div style='color:{colour}'><b>{html.escape(self.title)}</b>: {html.escape(summary)}{log}</div>"))
 
 
 class TerminalProgress:
@@ -66,8 +67,11 @@ class TerminalProgress:
 
     def __init__(self, title: str) -> None:
         from rich.console import Console
+        from rich.markup import escape
 
-        self.console = Console(stderr=True, highlight=False)
+        self._escape = escape
+
+        self.console = Console(stderr=True, highlight=False, emoji=False)
         self.title = title
         self._printed: set[int] = set()
         self._status = self.console.status(f"{title}: starting")
@@ -80,15 +84,17 @@ class TerminalProgress:
                 mark = "[green]cached[/]" if step.cached and step.cacheable else f"{step.seconds or 0:.1f} s"
                 if step.error:
                     mark = "[red]failed[/]"
-                self.console.print(f"  {step.label}  {mark}", markup=True, soft_wrap=True)
+                self.console.print(f"  {self._escape(step.label)}  {mark}", markup=True, soft_wrap=True)
         if current is not None and not current.done:
             tail = current.log[-1][:80] if current.log else ""
-            self._status.update(f"{self.title}: {current.label[:70]}  [dim]{tail}[/]")
+            self._status.update(f"{self._escape(self.title)}: {self._escape(current.label[:70])}  [dim]{self._escape(tail)}[/]")
 
-    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool) -> None:
+    def finish(self, summary: str, steps: Sequence[BuildStep], ok: bool, detail: str = "") -> None:
         self.update(None, steps)
         self._status.stop()
-        self.console.print(f"{'[green]✓[/]' if ok else '[red]✗[/]'} {self.title}: {summary}")
+        if detail:
+            self.console.print(detail, style="dim", markup=False)
+        self.console.print(f"[green]✓[/] {self._escape(self.title)}: {self._escape(summary)}" if ok else f"[red]✗[/] {self._escape(self.title)} failed")
 
 
 def in_notebook() -> bool:

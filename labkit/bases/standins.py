@@ -208,7 +208,7 @@ class _Relay:
                 self.seen.add(id(step))
                 self.report(f"{self.ref}: {step.label[:80]} ({step.seconds or 0:.0f} s)")
 
-    def finish(self, summary, steps, ok) -> None:
+    def finish(self, summary, steps, ok, detail="") -> None:
         self.update(None, steps)
 
 
