@@ -42,3 +42,12 @@ __all__ = [
     "run",
     "sample",
 ]
+
+
+def __getattr__(name: str):
+    """Import the notebook-only helpers (plots, widgets) on first use, keeping the CLI fast."""
+    if name in ("plots", "widgets"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")

@@ -1,0 +1,79 @@
+"""Plots for the lessons. They take measured results in and return a matplotlib Figure; they never build."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+if not matplotlib.get_backend().lower().startswith(("module://matplotlib_inline", "module://ipympl")):
+    matplotlib.use("Agg")  # headless outside a notebook (tests, CI)
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from .build import BuildResult
+
+#: What each metric is called on an axis, and how to get it from a result.
+METRICS = {
+    "seconds": ("build time (s)", lambda r: r.seconds),
+    "size_mb": ("image size (MB)", lambda r: r.size_mb),
+    "compressed_mb": ("compressed size (MB)", lambda r: r.compressed_size / 1e6),
+    "cache_hits": ("steps from cache", lambda r: r.cache_hits),
+}
+
+
+def compare(results: Mapping[str, BuildResult], *, metrics: Sequence[str] = ("seconds",), title: str = "") -> Figure:
+    """One panel per metric, one bar per named result, each bar labelled with its value."""
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; choose from {sorted(METRICS)}")
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
+    names = list(results)
+    for axis, metric in zip(axes[0], metrics):
+        label, value = METRICS[metric]
+        values = [value(results[name]) for name in names]
+        bars = axis.bar(names, values, color=plt.cm.tab10.colors[: len(names)])
+        axis.bar_label(bars, fmt="%.1f")
+        axis.set_ylabel(label)
+        axis.margins(y=0.15)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def grouped(values: Mapping[str, Mapping[str, float]], *, ylabel: str, title: str = "") -> Figure:
+    """Grouped bars: ``{group: {series: value}}``, e.g. ``{"node": {"naive": 950, "multi-stage": 180}}``."""
+    groups = list(values)
+    series = list(dict.fromkeys(name for group in values.values() for name in group))
+    width = 0.8 / max(len(series), 1)
+    figure, axis = plt.subplots(figsize=(1.6 + 1.8 * len(groups), 3.4))
+    for index, name in enumerate(series):
+        positions = [g + index * width - 0.4 + width / 2 for g in range(len(groups))]
+        bars = axis.bar(positions, [values[g].get(name, 0) for g in groups], width, label=name)
+        axis.bar_label(bars, fmt="%.0f", fontsize=8)
+    axis.set_xticks(range(len(groups)), groups)
+    axis.set_ylabel(ylabel)
+    axis.legend()
+    axis.margins(y=0.15)
+    if title:
+        axis.set_title(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def step_times(result: BuildResult, *, title: str = "") -> Figure:
+    """Horizontal bars: seconds per instruction step, cached steps in a second colour."""
+    steps = [s for s in result.steps if s.instruction != "FROM"]
+    figure, axis = plt.subplots(figsize=(7, 0.45 * len(steps) + 1.2))
+    labels = [f"{(s.stage + ' ') if s.stage else ''}{s.instruction} {s.arguments}"[:48] for s in steps]
+    colours = ["#9e9e9e" if s.cached and s.cacheable else "#1f77b4" for s in steps]
+    axis.barh(labels[::-1], [s.seconds or 0 for s in steps][::-1], color=colours[::-1])
+    axis.set_xlabel("seconds (grey: from cache)")
+    if title:
+        axis.set_title(title)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
