@@ -15,7 +15,7 @@ from ._exceptions import LabkitError
 app = typer.Typer(help="Build, measure and grade Docker images for the Docker Image Workbook.", no_args_is_help=True, add_completion=False)
 bases_app = typer.Typer(help="Make the workbook's base images available (pull, or build offline stand-ins).", invoke_without_command=True)
 app.add_typer(bases_app, name="bases")
-out = Console(highlight=False, soft_wrap=True, emoji=False)
+show = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
@@ -25,7 +25,7 @@ def doctor() -> None:
     from .doctor import doctor as run_doctor
 
     report = run_doctor()
-    out.print(str(report), markup=False)
+    show.print(str(report), markup=False)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -41,25 +41,25 @@ def bases(
         return
     if list_only:
         for current in base_images.status():
-            out.print(f"{current.reference:32} {current.origin}", markup=False)
+            show.print(f"{current.reference:32} {current.origin}", markup=False)
         return
     statuses = base_images.ensure(rebuild=rebuild, report=lambda line: err.print(f"  {line}", markup=False))
     for current in statuses:
-        out.print(f"{current.reference:32} {current.origin}", markup=False)
+        show.print(f"{current.reference:32} {current.origin}", markup=False)
 
 
 @bases_app.command("save")
 def bases_save(file: Annotated[Path, typer.Argument(help="Archive to write (a .tar).")]) -> None:
     """Write every base image into one archive, for rooms without a good network."""
     written = base_images.save(file)
-    out.print(f"wrote {written} ({written.stat().st_size / 1e6:.0f} MB)")
+    show.print(f"wrote {written} ({written.stat().st_size / 1e6:.0f} MB)")
 
 
 @bases_app.command("load")
 def bases_load(file: Annotated[Path, typer.Argument(help="Archive written by `labkit bases save`.")]) -> None:
     """Load base images from an archive written by `labkit bases save`."""
     for ref in base_images.load(file):
-        out.print(f"loaded {ref}")
+        show.print(f"loaded {ref}")
 
 
 @app.command()
@@ -75,7 +75,7 @@ def build(
 
     tags = list(tag or [])
     result = run_build(context, dockerfile=file, target=target, tag=tags[0] if tags else None, tags=tags[1:], no_cache=no_cache, progress="terminal")
-    out.print(result.summary(), markup=False)
+    show.print(result.summary(), markup=False)
 
 
 @app.command()
@@ -86,7 +86,31 @@ def clean(
     """Remove every image and container labkit created, and nothing else."""
     from .cleanup import clean as run_clean
 
-    out.print(str(run_clean(session=session, bases=bases)))
+    show.print(str(run_clean(session=session, bases=bases)))
+
+
+@app.command()
+def grade(
+    exercise: Annotated[str, typer.Argument(help="Exercise, e.g. 01-multi-stage (or 01).")],
+    path: Annotated[Optional[Path], typer.Argument(help="One submission folder.")] = None,
+    class_dir: Annotated[Optional[Path], typer.Option("--class", help="Folder with one submission folder per student.")] = None,
+    out: Annotated[Path, typer.Option(help="Gradebook CSV for --class.")] = Path("gradebook.csv"),
+    feedback: Annotated[Path, typer.Option(help="Folder for one feedback file per student (--class).")] = Path("feedback"),
+    regrade: Annotated[bool, typer.Option(help="Grade again students already in the gradebook.")] = False,
+) -> None:
+    """Grade one submission (PATH), or a whole class (--class DIR) into a gradebook and feedback files."""
+    from . import grading
+
+    if (path is None) == (class_dir is None):
+        raise typer.BadParameter("give either a submission PATH or --class DIR")
+    if class_dir is not None:
+        reports = grading.grade_class(exercise, class_dir, gradebook=out, feedback_dir=feedback, regrade=regrade, progress=lambda line: err.print(line, markup=False))
+        show.print(f"graded {len(reports)} submission(s); gradebook: {out}; feedback: {feedback}/", markup=False)
+        return
+    report = grading.grade(exercise, path)
+    show.print(report.as_text(), markup=False)
+    if report.score < report.max_points:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -219,3 +219,42 @@ def run(
         if started is not None:
             with contextlib.suppress(Exception):
                 started.remove(force=True)
+
+
+def filesystem(image: str) -> dict[str, int]:
+    """The image's final filesystem as ``{path: size}`` (what a container sees, deleted files gone).
+
+    Read by exporting a created (never started) container, so it works for
+    images without a shell, such as ``scratch`` ones.
+    """
+    from docker.errors import APIError, ImageNotFound
+
+    sdk = engine.client()
+    try:
+        container = sdk.containers.create(image, command=["/nonexistent"], labels=labels.managed_labels("run"), network_disabled=True)
+    except ImageNotFound as err:
+        raise LabkitError(f"no image {image} on this engine", hint="build it first") from err
+    except APIError as err:
+        raise EngineError(f"cannot read the filesystem of {image}: {err.explanation or err}") from err
+    try:
+        stream = io.BufferedReader(_ChunkReader(container.export()), buffer_size=1 << 20)
+        found: dict[str, int] = {}
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
+            for member in archive:
+                if member.isfile() or member.issym():
+                    found["/" + member.name.lstrip("./")] = member.size
+        return found
+    finally:
+        container.remove(force=True)
+
+
+def matching(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
+    """The paths that match any of the shell-style patterns (``/usr/bin/gcc*``, ``*/node_modules/typescript/*``)."""
+    import fnmatch
+
+    return sorted(p for p in paths if any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns))
+
+
+def size(reference: str) -> int:
+    """An image's uncompressed size in bytes, as the engine reports it."""
+    return int(engine.client().api.inspect_image(reference).get("Size", 0))

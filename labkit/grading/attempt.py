@@ -1,0 +1,103 @@
+"""One grading attempt: the sandboxed copy, its build, and probes of the running app, each done once."""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import engine, images
+from .._exceptions import LabkitError
+from ..build import BuildResult, build
+from .model import Exercise
+
+#: A small image with wget, used to call the app from inside its own network namespace.
+#: (No `wget -T`: Debian's static busybox 1.35 crashes on it; the probe is bounded by its own wait.)
+PROBE_IMAGE = "busybox"
+
+
+@dataclass
+class Attempt:
+    """What checks look at. Everything expensive is computed on first use and kept."""
+
+    exercise: Exercise
+    folder: Path
+    student: str
+    result: BuildResult | None = None
+    build_error: str | None = None
+    processes: list[dict[str, str]] = field(default_factory=list)
+    _health: tuple[bool, str] | None = field(default=None, repr=False)
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.folder / "Dockerfile"
+
+    def build(self) -> None:
+        """Build the submission once, with the exercise's time limit; a failure is recorded, not raised."""
+        if not self.dockerfile.is_file():
+            self.build_error = "there is no Dockerfile in the submission folder"
+            return
+        try:
+            self.result = build(
+                self.folder,
+                purpose="grading",
+                extra_labels={"io.labkit.grading.student": self.student},
+                network=None if self.exercise.build_network else "none",
+                progress=None,
+                timeout=self.exercise.limits.build_timeout,
+            )
+        except LabkitError as failure:
+            self.build_error = failure.message
+
+    @functools.cached_property
+    def files(self) -> dict[str, int]:
+        """The final image's files."""
+        assert self.result is not None
+        return images.filesystem(self.result.image_id)
+
+    @functools.cached_property
+    def config(self) -> dict:
+        assert self.result is not None
+        return engine.client().api.inspect_image(self.result.image_id)["Config"] or {}
+
+    def health(self) -> tuple[bool, str]:
+        """Start the app with no network but loopback, and GET its health path from inside its namespace."""
+        if self._health is None:
+            self._health = self._probe_health()
+        return self._health
+
+    def _probe_health(self) -> tuple[bool, str]:
+        assert self.result is not None
+        limits = self.exercise.limits
+        url = f"http://127.0.0.1:{self.exercise.port}{self.exercise.health_path}"
+        try:
+            with images.run(self.result.image_id, purpose="grading", network="none", memory=limits.memory, pids_limit=limits.pids) as app:
+                deadline = time.monotonic() + limits.start_timeout
+                last = "no answer"
+                while time.monotonic() < deadline:
+                    state = engine.client().containers.get(app.id)
+                    if state.status == "exited":
+                        return False, f"the container exited with code {state.attrs['State']['ExitCode']}; its log ends: {app.logs()[-300:].strip() or '(empty)'}"
+                    top = state.top()
+                    self.processes = [dict(zip(top.get("Titles") or [], row)) for row in top.get("Processes") or []]
+                    with images.run(PROBE_IMAGE, ["wget", "-q", "-O", "-", url], purpose="grading", network=f"container:{app.id}", memory="32m") as probe:
+                        code = _wait(probe, 10)
+                        body = probe.logs().strip()
+                    if code == 0:
+                        return True, f"{self.exercise.health_path} answered: {body[:120]}"
+                    last = body[-200:] or f"wget exit code {code}"
+                    time.sleep(0.5)
+                return False, f"no answer on port {self.exercise.port} within {limits.start_timeout:.0f} s ({last})"
+        except LabkitError as failure:
+            return False, failure.message
+
+
+def _wait(container: images.Container, seconds: float) -> int:
+    """A container's exit code, or -1 when it is still running after ``seconds``."""
+    from requests.exceptions import RequestException
+
+    try:
+        return container.wait(timeout=seconds)
+    except RequestException:
+        return -1

@@ -1,0 +1,113 @@
+"""Grading logic that needs no engine: taking in submissions, reports, gradebooks, exercise lookup."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from labkit import LabkitError, SubmissionError
+from labkit.grading import EXERCISES, Limits, Report, get
+from labkit.grading.checks import _is_root, multi_stage
+from labkit.grading.attempt import Attempt
+from labkit.grading.model import CheckResult
+from labkit.grading.runner import _columns, _read_gradebook, _write_gradebook
+from labkit.grading.submission import copy_in
+
+
+def test_exercises_are_found_by_slug_or_prefix():
+    assert get("01").slug == get("01-multi-stage").slug == "01-multi-stage"
+    with pytest.raises(LabkitError, match="no exercise"):
+        get("99")
+
+
+def test_every_exercise_declares_points_feedback_and_unique_check_names():
+    for exercise in EXERCISES.values():
+        names = [c.name for c in exercise.checks]
+        assert len(names) == len(set(names))
+        assert all(c.points > 0 and c.feedback and c.description for c in exercise.checks)
+
+
+def test_copy_in_keeps_files_and_inner_symlinks(tmp_path):
+    source = tmp_path / "s"
+    (source / "sub").mkdir(parents=True)
+    (source / "Dockerfile").write_text("FROM busybox\n")
+    (source / "sub" / "a.txt").write_text("a")
+    (source / "link.txt").symlink_to("sub/a.txt")
+    (source / ".git").mkdir()
+    (source / ".git" / "HEAD").write_text("ref")
+    copied = copy_in(source, tmp_path / "out", Limits())
+    assert (copied / "link.txt").is_symlink() and (copied / "link.txt").read_text() == "a"
+    assert not (copied / ".git").exists()
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../outside", "/"])
+def test_copy_in_refuses_symlinks_that_leave_the_submission(tmp_path, target):
+    source = tmp_path / "s"
+    source.mkdir()
+    (source / "escape").symlink_to(target)
+    with pytest.raises(SubmissionError, match="outside the submission"):
+        copy_in(source, tmp_path / "out", Limits())
+
+
+def test_copy_in_refuses_pipes_and_oversize_folders_and_missing_folders(tmp_path):
+    source = tmp_path / "s"
+    source.mkdir()
+    os.mkfifo(source / "pipe")
+    with pytest.raises(SubmissionError, match="not a regular file"):
+        copy_in(source, tmp_path / "out", Limits())
+    (source / "pipe").unlink()
+    (source / "big").write_bytes(b"x" * 2000)
+    with pytest.raises(SubmissionError, match="larger than"):
+        copy_in(source, tmp_path / "out", Limits(max_submission_bytes=1000))
+    with pytest.raises(SubmissionError, match="no submission folder"):
+        copy_in(tmp_path / "missing", tmp_path / "out", Limits())
+
+
+@pytest.mark.parametrize(("user", "root"), [("", True), ("root", True), ("0", True), ("0:0", True), ("app", False), ("1000:1000", False), ("65532", False)])
+def test_is_root(user, root):
+    assert _is_root(user) is root
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "passed"),
+    [
+        ("FROM busybox\nCOPY . .\n", False),
+        ("FROM busybox AS build\nRUN true\nFROM busybox\nCOPY . .\n", False),
+        ("FROM busybox AS build\nRUN true\nFROM busybox\nCOPY --from=build /a /a\n", True),
+        ("FROM busybox\nRUNN x\n", False),
+    ],
+)
+def test_multi_stage_check(tmp_path, dockerfile, passed):
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    assert multi_stage(Attempt(get("01"), tmp_path, "s")).passed is passed
+
+
+def test_report_text_and_markdown_show_score_and_feedback_for_failures():
+    report = Report("01-multi-stage", Path("alice"), [
+        CheckResult("builds", 3, 3, True, "The image builds", "built", "fix it"),
+        CheckResult("non_root", 1, 0, False, "Runs as non-root", "USER is root", "add USER app"),
+    ])
+    assert "Score: 3/4" in report.as_text() and "→ add USER app" in report.as_text()
+    markdown = report.as_markdown()
+    assert "**Score: 3/4**" in markdown and "add USER app" in markdown and "fix it" not in markdown
+
+
+def test_gradebook_is_rewritten_whole_and_read_back(tmp_path):
+    columns = _columns(get("01"))
+    book = tmp_path / "gradebook.csv"
+    rows = {"bob": {c: "1" for c in columns} | {"student": "bob"}, "alice": {c: "0" for c in columns} | {"student": "alice"}}
+    _write_gradebook(book, columns, rows)
+    assert [r["student"] for r in csv.DictReader(book.open())] == ["alice", "bob"]
+    assert set(_read_gradebook(book, columns)) == {"alice", "bob"}
+    assert not book.with_name("gradebook.csv.partial").exists()
+
+
+def test_a_gradebook_for_other_checks_is_not_overwritten(tmp_path):
+    book = tmp_path / "gradebook.csv"
+    book.write_text("student,other\nx,1\n")
+    with pytest.raises(LabkitError, match="written for other checks"):
+        _read_gradebook(book, _columns(get("01")))
+    assert book.read_text() == "student,other\nx,1\n"
