@@ -44,3 +44,11 @@ def clean(*, session: str | None = None, bases: bool = False) -> CleanReport:
             except (NotFound, APIError):
                 pass
     return report
+
+
+def leftovers() -> list[str]:
+    """Short ids of every image and container still carrying labkit's managed label."""
+    sdk = engine.client()
+    found = [c.short_id for c in sdk.containers.list(all=True, filters={"label": f"{labels.MANAGED}=true"})]
+    found += [i.short_id.split(":")[-1] for i in sdk.images.list(filters={"label": f"{labels.MANAGED}=true"}) if labels.is_managed(i.labels)]
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -43,9 +44,11 @@ def bases(
         for current in base_images.status():
             show.print(f"{current.reference:32} {current.origin}", markup=False)
         return
+    started = time.monotonic()
     statuses = base_images.ensure(rebuild=rebuild, report=lambda line: err.print(f"  {line}", markup=False))
     for current in statuses:
         show.print(f"{current.reference:32} {current.origin}", markup=False)
+    err.print(f"{len(statuses)} base images ready in {time.monotonic() - started:.0f} s", markup=False)
 
 
 @bases_app.command("save")
@@ -82,10 +85,17 @@ def build(
 def clean(
     bases: Annotated[bool, typer.Option("--bases", help="Also remove base-image stand-ins.")] = False,
     session: Annotated[Optional[str], typer.Option(help="Only what this session id created.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Remove nothing; fail if anything labkit made remains.")] = False,
 ) -> None:
     """Remove every image and container labkit created, and nothing else."""
-    from .cleanup import clean as run_clean
+    from .cleanup import clean as run_clean, leftovers
 
+    if check:
+        remaining = leftovers()
+        if remaining:
+            raise LabkitError(f"{len(remaining)} labelled image(s) or container(s) remain: {', '.join(remaining[:5])}", hint="run `labkit clean`")
+        show.print("no image or container made by labkit remains")
+        return
     show.print(str(run_clean(session=session, bases=bases)))
 
 
