@@ -167,17 +167,29 @@ def build(
     engine.client()  # fail early, with the fix, when no engine answers
     chosen = engine.builder()
     names = ([tag] if tag else []) + list(tags)
-    image_labels = labels.managed_labels(purpose, extra_labels) if purpose else dict(extra_labels or {})
+    request = BuildRequest(
+        context=ctx,
+        dockerfile=file,
+        names=names,
+        target=target,
+        build_args=dict(build_args or {}),
+        labels=labels.managed_labels(purpose, extra_labels) if purpose else dict(extra_labels or {}),
+        no_cache=no_cache,
+        pull=pull,
+        network=network,
+        secrets={key: os.fspath(value) for key, value in (secrets or {}).items()},
+        timeout=timeout,
+    )
     title = f"build {names[0] if names else ctx.name}"
     display = automatic(title) if progress == "auto" else TerminalProgress(title) if progress == "terminal" else progress
     started = time.monotonic()
     try:
         if chosen.uses_buildkit:
-            image_id, steps = _build_with_cli(chosen, ctx, file, target, names, build_args, no_cache, pull, network, secrets, image_labels, display, timeout)
+            image_id, steps = _build_with_cli(chosen, request, display)
         else:
-            if secrets:
+            if request.secrets:
                 raise LabkitError("secret mounts need BuildKit, and this engine only offers the legacy builder", hint="install docker buildx")
-            image_id, steps = _build_with_sdk(ctx, file, target, names, build_args, no_cache, pull, network, image_labels, display, timeout)
+            image_id, steps = _build_with_sdk(request, display)
     except BuildFailed as failure:
         if display:
             display.finish(f"failed: {failure.message}", [], ok=False, detail="\n".join(failure.log_tail.splitlines()[-12:]))
@@ -201,31 +213,54 @@ def build(
     return result
 
 
-def _build_with_cli(chosen, ctx, file, target, names, build_args, no_cache, pull, network, secrets, image_labels, display, timeout):
+@dataclass(frozen=True)
+class BuildRequest:
+    """Everything one build asks for, resolved and checked, whichever builder runs it."""
+
+    context: Path
+    dockerfile: Path
+    names: list[str] = field(default_factory=list)
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    no_cache: bool = False
+    pull: bool = False
+    network: str | None = None
+    secrets: dict[str, str] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def cli_arguments(chosen: engine.Builder, request: BuildRequest, iidfile: Path) -> list[str]:
+    """The docker CLI call for a BuildKit build: plain progress (parsed into steps) and an id file."""
+    buildx = chosen.kind == "buildx"
+    argv: list[str] = [chosen.cli or "docker", *(["buildx"] if buildx else []), "build", "--progress=plain", "--iidfile", str(iidfile), "-f", str(request.dockerfile)]
+    if buildx:
+        argv.append("--load")  # a docker-container builder would otherwise keep the image to itself
+    for name in request.names:
+        argv += ["-t", name]
+    for key, value in request.build_args.items():
+        argv += ["--build-arg", f"{key}={value}"]
+    for key, value in request.labels.items():
+        argv += ["--label", f"{key}={value}"]
+    for secret_id, source in request.secrets.items():
+        argv += ["--secret", f"id={secret_id},src={source}"]
+    if request.target:
+        argv += ["--target", request.target]
+    if request.network:
+        argv += ["--network", request.network]
+    if request.no_cache:
+        argv.append("--no-cache")
+    if request.pull:
+        argv.append("--pull")
+    argv.append(str(request.context))
+    return argv
+
+
+def _build_with_cli(chosen: engine.Builder, request: BuildRequest, display: Progress | None) -> tuple[str, list[BuildStep]]:
     with tempfile.TemporaryDirectory(prefix="labkit-build-") as scratch:
         iidfile = Path(scratch) / "iid"
-        argv: list[str] = [chosen.cli, *(["buildx"] if chosen.kind == "buildx" else []), "build", "--progress=plain", "--iidfile", str(iidfile), "-f", str(file)]
-        if chosen.kind == "buildx":
-            argv.append("--load")
-        for name in names:
-            argv += ["-t", name]
-        for key, value in (build_args or {}).items():
-            argv += ["--build-arg", f"{key}={value}"]
-        for key, value in image_labels.items():
-            argv += ["--label", f"{key}={value}"]
-        for secret_id, source in (secrets or {}).items():
-            argv += ["--secret", f"id={secret_id},src={os.fspath(source)}"]
-        if target:
-            argv += ["--target", target]
-        if network:
-            argv += ["--network", network]
-        if no_cache:
-            argv.append("--no-cache")
-        if pull:
-            argv.append("--pull")
-        argv.append(str(ctx))
         parser = BuildKitLog()
-        stream = _run.Stream(argv, timeout=timeout, env=engine.cli_env(chosen))
+        stream = _run.Stream(cli_arguments(chosen, request, iidfile), timeout=request.timeout, env=engine.cli_env(chosen))
         for line in stream:
             step = parser.feed(line)
             if display:
@@ -233,7 +268,7 @@ def _build_with_cli(chosen, ctx, file, target, names, build_args, no_cache, pull
         if stream.timed_out:
             running = next((s for s in reversed(parser.steps) if s.is_instruction and not s.done), None)
             raise BuildFailed(
-                f"the build took longer than {timeout:.0f} s and was stopped",
+                f"the build took longer than {request.timeout:.0f} s and was stopped",
                 step=running.label if running else None,
                 log_tail=stream.tail,
                 hint="look for a step that never ends (a loop, a prompt waiting for input) in the log tail",
@@ -247,33 +282,34 @@ def _build_with_cli(chosen, ctx, file, target, names, build_args, no_cache, pull
         return iidfile.read_text().strip(), parser.steps
 
 
-def _build_with_sdk(ctx, file, target, names, build_args, no_cache, pull, network, image_labels, display, timeout):
+def _build_with_sdk(request: BuildRequest, display: Progress | None) -> tuple[str, list[BuildStep]]:
     from docker.errors import APIError, DockerException
     from requests.exceptions import RequestException
 
     api = engine.client().api
+    ctx, file, names = request.context, request.dockerfile, request.names
     parser = LegacyLog()
     image_id = None
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + request.timeout
     try:
         chunks = api.build(
             path=str(ctx),
             dockerfile=str(file.relative_to(ctx)) if file.is_relative_to(ctx) else str(file),
             tag=names[0] if names else None,
-            buildargs=dict(build_args or {}),
-            nocache=no_cache,
-            pull=pull,
-            labels=image_labels,
-            target=target,
-            network_mode=network,
+            buildargs=request.build_args,
+            nocache=request.no_cache,
+            pull=request.pull,
+            labels=request.labels,
+            target=request.target,
+            network_mode=request.network,
             rm=True,
             forcerm=True,
             decode=True,
-            timeout=timeout,
+            timeout=request.timeout,
         )
         for chunk in chunks:
             if time.monotonic() > deadline:
-                raise BuildFailed(f"the build took longer than {timeout:.0f} s and was stopped", step=parser.steps[-1].label if parser.steps else None)
+                raise BuildFailed(f"the build took longer than {request.timeout:.0f} s and was stopped", step=parser.steps[-1].label if parser.steps else None)
             for line in chunk.get("stream", "").splitlines():
                 step = parser.feed(line)
                 if display:
