@@ -75,6 +75,11 @@ def client() -> "docker.DockerClient":
         sdk.ping()
     except (DockerException, OSError) as err:
         where = host or "the default socket (unix:///var/run/docker.sock)"
+        if "permission denied" in str(err).lower():
+            raise EngineNotFound(
+                f"permission denied on the Docker socket at {where}",
+                hint="add yourself to the docker group (`sudo usermod -aG docker $USER`, then log in again)",
+            ) from err
         raise EngineNotFound(f"no Docker engine answers at {where}") from err
     return sdk
 
