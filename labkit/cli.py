@@ -12,10 +12,12 @@ from rich.console import Console
 
 from . import bases as base_images
 from ._exceptions import LabkitError
+from .tags import tags_app
 
 app = typer.Typer(help="Build, measure and grade Docker images for the Docker Image Workbook.", no_args_is_help=True, add_completion=False)
 bases_app = typer.Typer(help="Make the workbook's base images available (pull, or build offline stand-ins).", invoke_without_command=True)
 app.add_typer(bases_app, name="bases")
+app.add_typer(tags_app, name="tags")
 show = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 

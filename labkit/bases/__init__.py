@@ -33,9 +33,16 @@ def shipped_dockerfiles() -> list[Path]:
     return list(dockerfiles.find(roots))
 
 
+#: Images labkit runs itself rather than builds on (the local registry of the tagging lesson).
+RUNTIME_IMAGES = ("registry:2",)
+
+
 def needed(files: Iterable[Path] | None = None) -> list[str]:
-    """The base references those Dockerfiles name, each once, in a stable order."""
-    refs: list[str] = []
+    """The base references those Dockerfiles name, each once, in a stable order.
+
+    With no ``files``: every Dockerfile the kit ships, plus :data:`RUNTIME_IMAGES`.
+    """
+    refs: list[str] = [] if files is not None else list(RUNTIME_IMAGES)
     for path in files if files is not None else shipped_dockerfiles():
         for ref in dockerfiles.base_references(path.read_text(), source=str(path)):
             if ref not in refs:

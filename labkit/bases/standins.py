@@ -29,6 +29,8 @@ DEBIAN_MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/de
 DEBIAN_PYTHON = "3.11"
 #: npm major version that ships with each Node major in the official images.
 NPM_FOR_NODE = {20: "10", 22: "10", 24: "11"}
+#: Bump when the root filesystem recipe changes, so cached tarballs are rebuilt.
+ROOTFS_RECIPE = 2
 EXTRA_CA_DIR = Path(os.environ.get("LABKIT_EXTRA_CA_DIR", "/usr/local/share/ca-certificates"))
 
 Report = Callable[[str], None]
@@ -74,7 +76,7 @@ def _ca_key() -> str:
 
 def _debian_rootfs(report: Report) -> Path:
     """A minbase Debian root filesystem as a tarball, cached, with the host's extra CAs trusted."""
-    cached = _paths.cache_dir() / f"debian-{DEBIAN_SUITE}-minbase-{_ca_key()}.tar"
+    cached = _paths.cache_dir() / f"debian-{DEBIAN_SUITE}-minbase-v{ROOTFS_RECIPE}-{_ca_key()}.tar"
     if cached.exists():
         return cached
     _require("debootstrap", "debootstrap")
@@ -333,9 +335,10 @@ def python(ref: str, report: Report) -> str:
     slim = "slim" in (match.group(2) or "")
     description = (
         f"Debian {DEBIAN_SUITE}'s python3 ({DEBIAN_PYTHON}) with pip and venv"
-        f"{'' if slim else ', gcc and headers'} (not the official image)"
+        f", C headers{'' if slim else ', gcc'} (not the official image)"
     )
-    extras = "" if slim else " build-essential python3-dev"
+    # The official images, slim included, ship Python's C headers; Debian keeps them in python3-dev.
+    extras = " python3-dev" if slim else " build-essential python3-dev"
     dockerfile = (
         f"FROM debian:{DEBIAN_SUITE}-slim\n"
         f"RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip python3-venv{extras} "
@@ -350,12 +353,76 @@ def python(ref: str, report: Report) -> str:
     return description
 
 
+#: The official registry image's configuration, plus deletes (the workbook deletes tags), and no auth.
+REGISTRY_CONFIG = """version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: /var/lib/registry
+  delete:
+    enabled: true
+http:
+  addr: :5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+"""
+
+#: Like the official image's entrypoint: a config path runs `serve`, a subcommand runs as given.
+REGISTRY_ENTRYPOINT = """#!/bin/sh
+set -e
+case "$1" in
+    *.yml|*.yaml) set -- docker-registry serve "$@" ;;
+    serve|garbage-collect|help|--version|-*) set -- docker-registry "$@" ;;
+esac
+exec "$@"
+"""
+
+
+def registry(ref: str, report: Report) -> str:
+    _, tag = _split(ref)
+    if not re.match(r"^2(?:\.8(?:\.\d+)?)?$", tag):
+        raise BaseImageError(
+            f"no offline stand-in for {ref}: Debian {DEBIAN_SUITE} ships the Distribution registry 2.8",
+            hint=f"use registry:2, or pull {ref} online",
+        )
+    description = f"Debian {DEBIAN_SUITE}'s docker-registry package (Distribution registry 2.8) on Debian {DEBIAN_SUITE} (not the official image)"
+    with tempfile.TemporaryDirectory(prefix="labkit-registry-") as scratch:
+        folder = Path(scratch)
+        (folder / "config.yml").write_text(REGISTRY_CONFIG)
+        (folder / "entrypoint.sh").write_text(REGISTRY_ENTRYPOINT)
+        (folder / "entrypoint.sh").chmod(0o755)
+        dockerfile = (
+            f"FROM debian:{DEBIAN_SUITE}-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends docker-registry "
+            "&& rm -rf /var/lib/apt/lists/* && ln -s /usr/bin/docker-registry /bin/registry "
+            "&& mkdir -p /var/lib/registry && docker-registry --version\n"
+            "COPY config.yml /etc/docker/registry/config.yml\n"
+            "COPY entrypoint.sh /entrypoint.sh\n"
+            f"{_labels(ref, description)}"
+            "EXPOSE 5000\n"
+            'ENTRYPOINT ["/entrypoint.sh"]\n'
+            'CMD ["/etc/docker/registry/config.yml"]\n'
+        )
+        _build_on_debian(ref, dockerfile, {"config.yml": folder / "config.yml", "entrypoint.sh": folder / "entrypoint.sh"}, report)
+    return description
+
+
 RECIPES: dict[str, Callable[[str, Report], str]] = {
     "debian": debian,
     "busybox": busybox,
     "node": node,
     "golang": golang,
     "python": python,
+    "registry": registry,
 }
 
 
