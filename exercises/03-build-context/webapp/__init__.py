@@ -1,0 +1,3 @@
+"""The notes-api's request handling."""
+
+VERSION = "1.4.2"
