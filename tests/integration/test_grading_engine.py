@@ -103,6 +103,6 @@ def test_a_rerun_keeps_the_gradebook_and_skips_graded_students(graded_class):
 
 
 def test_the_grader_leaves_no_image_or_container_behind(graded_class, engine):
-    leftovers = engine.containers.list(all=True, filters={"label": f"{labels.PURPOSE}=grading"})
-    leftovers += engine.images.list(filters={"label": f"{labels.PURPOSE}=grading"})
+    leftovers = engine.containers.list(all=True, filters={"label": [f"{labels.PURPOSE}=grading", f"{labels.SESSION}={labels.SESSION_ID}"]})
+    leftovers += engine.images.list(filters={"label": [f"{labels.PURPOSE}=grading", f"{labels.SESSION}={labels.SESSION_ID}"]})
     assert leftovers == []
