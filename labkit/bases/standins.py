@@ -30,7 +30,7 @@ DEBIAN_PYTHON = "3.11"
 #: npm major version that ships with each Node major in the official images.
 NPM_FOR_NODE = {20: "10", 22: "10", 24: "11"}
 #: Bump when the root filesystem recipe changes, so cached tarballs are rebuilt.
-ROOTFS_RECIPE = 2
+ROOTFS_RECIPE = 3
 EXTRA_CA_DIR = Path(os.environ.get("LABKIT_EXTRA_CA_DIR", "/usr/local/share/ca-certificates"))
 
 Report = Callable[[str], None]
@@ -110,10 +110,28 @@ path-include /usr/share/locale/locale.alias
 """
 
 
+#: The apt settings the official Debian images ship (debuerreotype's "docker-*" files): downloaded
+#: packages are deleted after each install, package lists stay compressed, no translations.
+APT_SETTINGS = {
+    "docker-clean": (
+        'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+        'Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n'
+    ),
+    "docker-gzip-indexes": 'Acquire::GzipIndexes "true";\nAcquire::CompressionTypes::Order:: "gz";\n',
+    "docker-no-languages": 'Acquire::Languages "none";\n',
+    "docker-autoremove-suggests": 'Apt::AutoRemove::SuggestsImportant "false";\n',
+}
+
+
 def _slim_down(root: Path) -> None:
-    """Drop documentation, manuals, locales and apt's caches, as the official slim images do."""
+    """Drop documentation, manuals, locales and apt's caches, and set apt up as the official images do."""
     (root / "etc/dpkg/dpkg.cfg.d").mkdir(parents=True, exist_ok=True)
     (root / "etc/dpkg/dpkg.cfg.d/docker-slim").write_text(SLIM_DPKG_EXCLUDES)
+    for name, text in APT_SETTINGS.items():
+        (root / "etc/apt/apt.conf.d" / name).write_text(text)
+    for cache in (root / "var/cache/apt").glob("*.bin"):
+        cache.unlink()
     for folder in ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt/archives"):
         for item in (root / folder).glob("*"):
             if item.name in ("locale.alias", "partial", "lock"):
