@@ -143,6 +143,10 @@ class Stream:
                 break
             self._tail.append(line)
             yield line
+            if deadline is not None and time.monotonic() > deadline:  # a program that never stops printing
+                self.kill()
+                self.timed_out = True
+                break
         self.returncode = self._proc.wait()
 
     def kill(self) -> None:

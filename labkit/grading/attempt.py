@@ -28,6 +28,8 @@ class Attempt:
     build_error: str | None = None
     processes: list[dict[str, str]] = field(default_factory=list)
     _health: tuple[bool, str] | None = field(default=None, repr=False)
+    #: Results other grading modules compute once per attempt (e.g. :mod:`.publishing`'s scenario runs).
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def dockerfile(self) -> Path:

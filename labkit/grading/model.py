@@ -45,6 +45,8 @@ class Limits:
     pids: int = 128
     max_submission_bytes: int = 20_000_000
     max_files: int = 5_000
+    #: Seconds a learner's script (e.g. exercise 04's publish.sh) may run in one scenario.
+    script_timeout: float = 120
 
 
 @dataclass(frozen=True)
