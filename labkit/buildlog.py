@@ -58,7 +58,8 @@ class BuildStep:
         }
 
 
-_HEADER = re.compile(r"^\[(?:(?P<stage>[^\]\s]+) )?(?P<pos>\d+)/(?P<total>\d+)\] (?P<instr>[A-Z]+)\s*(?P<args>.*)$")
+#: "[stage 2/5] RUN ...": BuildKit pads the position when a stage has 10 or more steps ("[ 2/11]").
+_HEADER = re.compile(r"^\[(?:(?P<stage>[^\]\s]+)\s+)?\s*(?P<pos>\d+)/(?P<total>\d+)\] (?P<instr>[A-Z]+)\s*(?P<args>.*)$")
 _BK_LINE = re.compile(r"^#(?P<id>\d+) (?P<rest>.*)$")
 _BK_DONE = re.compile(r"^DONE (?P<secs>[\d.]+)s$")
 _BK_LOG = re.compile(r"^(?P<secs>\d+\.\d+) (?P<text>.*)$")

@@ -904,9 +904,12 @@ class Finding(NamedTuple):
     reason: str
 
 
-@dataclass
+@dataclass(repr=False)
 class ContextReport:
     """What a build of ``context`` sends: files, bytes, what the ignore file kept out, and likely secrets."""
+
+    def __repr__(self) -> str:
+        return f"<ContextReport {self.context}: {len(self.files)} files, {self.total_bytes} bytes sent, {len(self.secrets)} likely secrets>"
 
     context: Path
     dockerfile: Path | None
@@ -1009,7 +1012,7 @@ def _peek(path: Path, limit: int = 1 << 20) -> str:
         return ""
 
 
-def _secret_reason(rel: str, full: Path, is_link: bool) -> str | None:
+def secret_reason(rel: str, full: Path, is_link: bool) -> str | None:
     name = rel.rsplit("/", 1)[-1]
     lower = name.lower()
     if rel.startswith(".git/") or "/.git/" in rel:
@@ -1138,7 +1141,7 @@ def analyse(
                     hint="Docker would stop with 'permission denied': fix its permissions, or list it in the ignore file",
                 )
             files[child] = size
-            reason = _secret_reason(child, Path(entry.path), is_link)
+            reason = secret_reason(child, Path(entry.path), is_link)
             if reason:
                 if child.startswith(".git/") or "/.git/" in child:
                     top = child[: child.index(".git/") + 5] if child.startswith(".git/") else child[: child.index("/.git/") + 6]

@@ -632,10 +632,10 @@ def secret_files_in_layers(image: str, *, layers: Iterable[tuple[int, str, bytes
         peek = Path(scratch) / "file"
         for layer, path, content in entries:
             name = path.rsplit("/", 1)[-1].lower()
-            reason = context._secret_reason(path, Path(scratch) / "absent", False)
+            reason = context.secret_reason(path, Path(scratch) / "absent", False)
             if reason is None and content is not None and name.endswith(_CONTENT_RULES):
                 peek.write_bytes(content)
-                reason = context._secret_reason(path, peek, False)
+                reason = context.secret_reason(path, peek, False)
             if reason is None:
                 continue
             if path.startswith(".git/") or "/.git/" in path:

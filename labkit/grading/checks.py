@@ -120,3 +120,225 @@ def multi_stage(attempt: Attempt) -> Verdict:
     if not copies:
         return Verdict(False, f"{len(froms)} stages, but the final stage copies nothing from an earlier one")
     return Verdict(True, f"{len(froms)} stages; the final stage copies from {copies[0].flags[0].split('=', 1)[1]}")
+
+
+# --------------------------------------------------------------------------- build context (exercise 03)
+
+#: COPY sources that mean "the whole context": not an explicit choice of file.
+_WHOLE_CONTEXT = {".", "./", "*", "./*", "/"}
+
+
+def _biggest_entries(report, n: int = 3) -> str:
+    """The ``n`` top-level entries that send the most bytes, as feedback text."""
+    totals: dict[str, int] = {}
+    for path, size in report.sizes.items():
+        entry = path.split("/", 1)[0] + ("/" if "/" in path else "")
+        totals[entry] = totals.get(entry, 0) + size
+    ranked = sorted(totals.items(), key=lambda item: -item[1])[:n]
+    return ", ".join(f"{entry} {size / 1e6:.2f} MB" for entry, size in ranked)
+
+
+def context_under(max_bytes: int, *, dataset_mb: float | None = None) -> CheckFunction:
+    """The build context is at most ``max_bytes``, judged with the usual clutter laid around the submission.
+
+    A copy of the submission gets a ``.git``, ``frontend/node_modules``, a dataset, logs and
+    build output (:func:`labkit.projects.preview`), whatever the learner has lying around,
+    so the ignore file is judged against a real working copy.
+    """
+    from .. import projects
+
+    def check(attempt: Attempt) -> Verdict:
+        report = projects.preview(attempt.folder, dataset_mb=projects.PREVIEW_DATASET_MB if dataset_mb is None else dataset_mb)
+        detail = f"{report.total_bytes / 1e6:.2f} MB in {len(report.files)} files would be sent (budget {max_bytes / 1e6:.1f} MB)"
+        if report.total_bytes > max_bytes:
+            return Verdict(False, f"{detail}; the biggest: {_biggest_entries(report)}")
+        return Verdict(True, detail)
+
+    return check
+
+
+def context_sends_no_secrets(attempt: Attempt) -> Verdict:
+    """No secret-looking file (``.env``, keys, tokens, ``.git``) would be sent, with the usual clutter laid around the submission."""
+    from .. import projects
+
+    report = projects.preview(attempt.folder, dataset_mb=0)  # the dataset holds no secret; skip writing it
+    if report.secrets:
+        return Verdict(False, "sent to the builder: " + "; ".join(f"{f.path} ({f.reason})" for f in report.secrets[:4]))
+    return Verdict(True, f"no secret-looking file among the {len(report.files)} files sent")
+
+
+def no_secrets_in_layers(attempt: Attempt) -> Verdict:
+    """No layer of the image holds a secret-looking file, even one a later layer deleted."""
+    from .. import projects
+
+    assert attempt.result is not None
+    found = projects.secret_files_in_layers(attempt.result.image_id)
+    if found:
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        return Verdict(False, "; ".join(f"/{f.path} in layer {f.layer} ({f.reason})" for f in found[:3]) + more)
+    return Verdict(True, "no secret-looking file in any layer")
+
+
+def _secret_files(folder: Path) -> dict[str, str]:
+    """The submission's files that :mod:`labkit.context` would flag as secrets, with the reason."""
+    import os
+
+    from .. import context
+
+    found: dict[str, str] = {}
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            full = Path(dirpath) / name
+            rel = full.relative_to(folder).as_posix()
+            reason = context.secret_reason(rel, full, full.is_symlink())
+            if reason:
+                found[rel] = reason
+    return found
+
+
+def no_secret_copied(attempt: Attempt) -> Verdict:
+    """No ``COPY``/``ADD`` names a secret-looking file as its source (``COPY .env .``, ``COPY deploy/ ...``)."""
+    from .. import context
+
+    if not attempt.dockerfile.is_file():
+        return Verdict(False, "there is no Dockerfile")
+    try:
+        commands = dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
+    except LabkitError as err:
+        return Verdict(False, err.message)
+    secret_files = _secret_files(attempt.folder)
+    for command in commands:
+        if command.cmd.upper() not in ("COPY", "ADD") or any(f.lower().startswith("--from=") for f in command.flags):
+            continue
+        for source in command.value[:-1]:
+            cleaned = context.go_clean(source).lstrip("/") or "."
+            if source in _WHOLE_CONTEXT or cleaned in _WHOLE_CONTEXT or "://" in source:
+                continue
+            named = sorted(rel for rel in secret_files if context.matches([cleaned], rel, semantics="buildkit"))
+            if named:
+                return Verdict(False, f"line {command.start_line}: {command.original.strip()} copies {', '.join(named[:3])} ({secret_files[named[0]]})")
+    return Verdict(True, "no COPY or ADD names a secret")
+
+
+# --------------------------------------------------------------------------- layer caching (exercise 02)
+
+#: A RUN that installs an app's dependencies from its manifest.
+INSTALL_COMMAND = r"\b(pip3?|python3?(\.\d+)? -m pip|uv pip) install\b|\bnpm (ci|install|i)\b|\byarn( install)?\b|\bpnpm install\b|\bpoetry install\b"
+#: What the grader appends to a file to "edit" it: a comment, valid in Python, shell and requirements files.
+#: The token is new on every grading, so no earlier grading's cache can answer for this one.
+GRADER_EDIT = "\n# edited by the grader ({token})\n"
+
+
+def _install_steps(steps):
+    import re
+
+    pattern = re.compile(INSTALL_COMMAND)
+    return [s for s in steps if s.instruction == "RUN" and pattern.search(s.arguments)]
+
+
+def _rebuild_after_edit(attempt: Attempt, path: str):
+    """Rebuild a private copy of the submission with ``path`` edited; ``(result, None)`` or ``(None, why not)``.
+
+    The copy is built like the submission (same limits, labels and network), and its image
+    is removed afterwards unless it is the submission's own image.
+    """
+    import tempfile
+    import uuid
+
+    from .. import engine
+    from ..build import build
+
+    source = attempt.folder / path
+    if not source.is_file():
+        return None, f"there is no {path} in the submission to edit"
+    with tempfile.TemporaryDirectory(prefix="labkit-grade-edit-") as scratch:
+        copy = Path(scratch) / "submission"
+        shutil.copytree(attempt.folder, copy, symlinks=True)
+        with open(copy / path, "a") as handle:
+            handle.write(GRADER_EDIT.format(token=uuid.uuid4().hex[:12]))
+        try:
+            result = build(
+                copy,
+                purpose="grading",
+                extra_labels={"io.labkit.grading.student": attempt.student},
+                network=None if attempt.exercise.build_network else "none",
+                progress=None,
+                timeout=attempt.exercise.limits.build_timeout,
+            )
+        except LabkitError as failure:
+            return None, f"the rebuild after editing {path} failed: {failure.message}"
+    if attempt.result is None or result.image_id != attempt.result.image_id:
+        from docker.errors import APIError
+
+        try:
+            engine.client().images.remove(result.image_id, force=True)
+        except APIError:
+            pass
+    return result, None
+
+
+def install_cached_after_edit(path: str) -> CheckFunction:
+    """After the grader edits ``path`` (a source file) and rebuilds, every dependency install step is CACHED."""
+
+    def check(attempt: Attempt) -> Verdict:
+        result, problem = _rebuild_after_edit(attempt, path)
+        if result is None:
+            return Verdict(False, problem or "no rebuild")
+        installs = _install_steps(result.steps)
+        if not installs:
+            return Verdict(False, "no RUN step installs the dependencies (pip install, npm ci, ...)")
+        rerun = [s for s in installs if not s.cached]
+        if rerun:
+            return Verdict(False, f"after an edit to {path}, `{rerun[0].instruction} {rerun[0].arguments[:60]}` ran again ({rerun[0].seconds or 0:.1f} s)")
+        ran = [s for s in result.cacheable_steps if not s.cached]
+        after = f"; only {', '.join(f'{s.instruction} {s.arguments[:30]}' for s in ran[:2])} ran" if ran else ""
+        return Verdict(True, f"after an edit to {path} the install came from the cache{after}")
+
+    return check
+
+
+def install_reruns_after_edit(path: str) -> CheckFunction:
+    """After the grader edits ``path`` (the dependency manifest) and rebuilds, a dependency install step runs again."""
+
+    def check(attempt: Attempt) -> Verdict:
+        result, problem = _rebuild_after_edit(attempt, path)
+        if result is None:
+            return Verdict(False, problem or "no rebuild")
+        installs = _install_steps(result.steps)
+        if not installs:
+            return Verdict(False, "no RUN step installs the dependencies (pip install, npm ci, ...)")
+        if all(s.cached for s in installs):
+            return Verdict(False, f"after an edit to {path} the install still came from the cache: the image would keep stale dependencies")
+        return Verdict(True, f"after an edit to {path} the install ran again")
+
+    return check
+
+
+def _shell_commands(text: str) -> list[str]:
+    import re
+
+    return [part.strip() for part in re.split(r"&&|\|\||;|\||\n", text) if part.strip()]
+
+
+def no_lone_apt_update(attempt: Attempt) -> Verdict:
+    """No RUN runs ``apt-get update`` without installing in the same RUN (a cached, stale package list)."""
+    import re
+
+    if not attempt.dockerfile.is_file():
+        return Verdict(False, "there is no Dockerfile")
+    try:
+        commands = dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
+    except LabkitError as err:
+        return Verdict(False, err.message)
+    update = re.compile(r"^(sudo\s+)?apt(-get)?\s+(-\S+\s+)*update\b")
+    install = re.compile(r"^(sudo\s+)?apt(-get)?\s+(-\S+\s+)*(install|upgrade|dist-upgrade|full-upgrade)\b")
+    updates = 0
+    for command in commands:
+        if command.cmd.upper() != "RUN":
+            continue
+        parts = _shell_commands(" ".join(command.value))
+        if any(update.search(p) for p in parts):
+            updates += 1
+            if not any(install.search(p) for p in parts):
+                return Verdict(False, f"line {command.start_line}: `{command.original[:70]}` updates the package lists in a layer of its own")
+    return Verdict(True, f"{updates} apt-get update, each in the RUN that installs" if updates else "no apt-get update")

@@ -82,3 +82,14 @@ def test_parsers_are_incremental():
         assert len(parser.steps) >= seen
         seen = len(parser.steps)
     assert seen > 0
+
+
+@pytest.mark.parametrize(
+    ("header", "stage", "position"),
+    [("[ 2/11] RUN x", None, (2, 11)), ("[build  3/12] COPY a b", "build", (3, 12)), ("[10/11] RUN y", None, (10, 11)), ("[b 1/2] FROM busybox", "b", (1, 2))],
+)
+def test_padded_positions_in_long_stages_are_read(header, stage, position):
+    parser = BuildKitLog()
+    parser.feed(f"#7 {header}")
+    step = parser.steps[0]
+    assert step.is_instruction and step.stage == stage and step.position == position
