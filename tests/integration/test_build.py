@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 import labkit
-from labkit import engine, labels
+from labkit import labels
 from labkit.engine import Builder
 
 pytestmark = pytest.mark.engine

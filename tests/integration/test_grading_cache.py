@@ -4,10 +4,10 @@ requirements.txt is never installed) fails exactly the stale-dependency check.""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from submissions import make_submission
 
 from labkit import grading, labels
 from labkit.grading import Limits, checks
@@ -16,7 +16,6 @@ from labkit.grading.attempt import Attempt
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).parents[2]
-EXERCISE = ROOT / "exercises" / "02-layer-caching"
 #: A cold build installs curl and two small wheels: well under a minute, even on a busy machine.
 LIMITS = Limits(build_timeout=300)
 
@@ -39,13 +38,7 @@ EXPECTED_FAILURES = {
 
 def submission(into: Path, name: str, dockerfile: str | None = None, overlay: Path | None = None) -> Path:
     """The exercise as handed out, with ``overlay`` laid over it or its Dockerfile replaced."""
-    target = into / name
-    shutil.copytree(EXERCISE, target, symlinks=True)
-    if overlay is not None:
-        shutil.copytree(overlay, target, symlinks=True, dirs_exist_ok=True)
-    if dockerfile is not None:
-        (target / "Dockerfile").write_text(dockerfile)
-    return target
+    return make_submission(into, name, "02-layer-caching", overlay=overlay, files={"Dockerfile": dockerfile} if dockerfile else None)
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@ exercise scores low, and two typical half-fixes fail exactly the checks they sho
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from submissions import make_submission
 
 from labkit import grading, labels
 from labkit.grading import Limits
@@ -38,13 +38,7 @@ EXPECTED_FAILURES = {
 
 
 def submission(into: Path, name: str) -> Path:
-    target = into / name
-    shutil.copytree(EXERCISE, target, symlinks=True)
-    if name == "reference":
-        shutil.copytree(SOLUTION, target, symlinks=True, dirs_exist_ok=True)
-    for rel, text in (OVERLAYS[name] or {}).items():
-        (target / rel).write_text(text)
-    return target
+    return make_submission(into, name, "03-build-context", overlay=SOLUTION if name == "reference" else None, files=OVERLAYS[name])
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ and every deliberately bad submission gets the right failing checks while the ba
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
+from submissions import make_submission
 
 from labkit import grading, labels
 from labkit.grading import Limits
@@ -33,17 +33,7 @@ ALL_CHECKS = {c.name for c in grading.get("01").checks}
 
 
 def submission(into: Path, name: str, overlay: Path | None) -> Path:
-    """The exercise as handed out, with ``overlay`` laid over it and its `.remove` list deleted."""
-    target = into / name
-    shutil.copytree(ROOT / "exercises" / "01-multi-stage", target, symlinks=True)
-    if overlay is not None:
-        shutil.copytree(overlay, target, symlinks=True, dirs_exist_ok=True)
-        removals = target / ".remove"
-        if removals.exists():
-            for line in removals.read_text().split():
-                (target / line).unlink()
-            removals.unlink()
-    return target
+    return make_submission(into, name, "01-multi-stage", overlay=overlay)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ should, and a script that never ends is stopped at the time limit while the grad
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from submissions import make_submission
 
 from labkit import engine, grading, labels
 from labkit.grading import Limits
@@ -18,7 +18,6 @@ from labkit.grading import publishing
 pytestmark = pytest.mark.engine
 
 ROOT = Path(__file__).parents[2]
-EXERCISE = ROOT / "exercises" / "04-tagging"
 SOLUTION = ROOT / "solutions" / "04-tagging"
 #: The reference needs about 2 s per scenario; a script that hangs is given up on quickly.
 LIMITS = Limits(build_timeout=120, script_timeout=60)
@@ -47,11 +46,7 @@ EXPECTED_FAILURES = {
 
 
 def submission(into: Path, name: str, script: str | None) -> Path:
-    target = into / name
-    shutil.copytree(EXERCISE, target)
-    if script is not None:
-        (target / "publish.sh").write_text(script)
-    return target
+    return make_submission(into, name, "04-tagging", files={"publish.sh": script} if script is not None else None)
 
 
 def _registry_containers() -> set[str]:
