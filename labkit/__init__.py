@@ -44,9 +44,16 @@ __all__ = [
 ]
 
 
+#: Modules a lesson reaches as ``labkit.NAME``, imported on first use to keep the CLI fast.
+LAZY_MODULES = frozenset(
+    {"bases", "cache", "cacheplots", "context", "contextplots", "grading", "images", "inventory", "plots",
+     "projects", "registry", "tagplots", "tags", "widgets", "widgets_context"}
+)
+
+
 def __getattr__(name: str):
-    """Import the notebook-only helpers (plots, widgets) on first use, keeping the CLI fast."""
-    if name in ("plots", "widgets"):
+    """Import a lesson module (plots, tags, context, ...) on first use."""
+    if name in LAZY_MODULES:
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
