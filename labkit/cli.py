@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from docker.errors import DockerException
 from rich.console import Console
 
 from . import bases as base_images
@@ -74,13 +76,28 @@ def build(
     tag: Annotated[Optional[list[str]], typer.Option("-t", "--tag", help="Name for the image (repeatable).")] = None,
     target: Annotated[Optional[str], typer.Option(help="Stop at this stage.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Rebuild every step.")] = False,
+    build_arg: Annotated[Optional[list[str]], typer.Option("--build-arg", help="NAME=VALUE for an ARG (repeatable).")] = None,
 ) -> None:
     """Build an image and print its size, time and per-step cache report."""
     from .build import build as run_build
 
     tags = list(tag or [])
-    result = run_build(context, dockerfile=file, target=target, tag=tags[0] if tags else None, tags=tags[1:], no_cache=no_cache, progress="terminal")
+    result = run_build(
+        context, dockerfile=file, target=target, tag=tags[0] if tags else None, tags=tags[1:], no_cache=no_cache,
+        build_args=_build_args(build_arg or []), progress="terminal",
+    )
     show.print(result.summary(), markup=False)
+
+
+def _build_args(pairs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as ``docker build --build-arg`` takes them."""
+    args: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise typer.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--build-arg")
+        args[name] = value
+    return args
 
 
 @app.command()
@@ -132,9 +149,31 @@ def main() -> None:
     except LabkitError as failure:
         err.print(f"error: {failure.one_line()}", markup=False)
         sys.exit(1)
+    except DockerException as failure:  # before OSError: the SDK's APIError is an OSError too
+        err.print(f"error: the Docker engine refused: {_first_line(failure)} — see `labkit doctor`", markup=False)
+        sys.exit(1)
+    except OSError as failure:
+        err.print(f"error: {_os_error_line(failure)}", markup=False)
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)
+
+
+def _first_line(failure: BaseException) -> str:
+    text = str(getattr(failure, "explanation", None) or failure).strip()
+    return text.splitlines()[0] if text else type(failure).__name__
+
+
+def _os_error_line(failure: OSError) -> str:
+    """A file-system failure as a problem and a fix: unwritable folders and full disks are expected."""
+    where = f" {failure.filename}" if failure.filename else ""
+    problem = f"{failure.strerror or _first_line(failure)}:{where}" if where else (failure.strerror or _first_line(failure))
+    if failure.errno == errno.ENOSPC:
+        return f"{problem} — free space (`labkit clean`, then `docker system prune`) and run it again"
+    if failure.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{problem} — choose a folder you can write to, or fix its permissions"
+    return f"{problem} — check the path and run it again"
 
 
 if __name__ == "__main__":

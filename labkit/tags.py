@@ -412,19 +412,21 @@ def plan(
     environment: str | None = None,
     date: _dt.date | str | None = None,
     published: Sequence[str] = (),
+    latest: bool = True,
 ) -> list[str]:
     """Every reference to push for one build, most specific first: versions, ``latest``, SHA, branch, environment.
 
     ``image`` is a repository without tag (``registry.example.com/team/app``);
     the results keep it as written (familiar form) and each is checked to be a
-    tag Docker would create.
+    tag Docker would create. ``latest=False`` is the policy of teams that never
+    deploy ``latest``: releases then move only their version tags.
     """
     repository = parse(image, new_tag=True)
     if repository.tag is not None:
         raise InvalidReference(f"give the image without a tag, not {image!r}", hint=f"e.g. {repository.familiar_name}")
     tags: list[str] = []
     if version is not None:
-        tags += semver_tags(version, published)
+        tags += semver_tags(version, published, latest=latest)
     if git_sha is not None:
         tags.append(sha_tag(git_sha))
     if branch is not None:
@@ -458,10 +460,11 @@ def plan_command(
     published: Annotated[
         Optional[list[str]], typer.Option("--published", help="Versions already published (repeatable, or comma-separated).")
     ] = None,
+    latest: Annotated[bool, typer.Option("--latest/--no-latest", help="Move `latest` to the newest stable release.")] = True,
 ) -> None:
     """Print one reference a line: every tag this build should be pushed as."""
     already = [item for value in (published or []) for item in re.split(r"[,\s]+", value) if item]
-    for reference in plan(image, version=version, git_sha=sha, branch=branch, environment=env, date=date, published=already):
+    for reference in plan(image, version=version, git_sha=sha, branch=branch, environment=env, date=date, published=already, latest=latest):
         typer.echo(reference)
 
 

@@ -58,3 +58,20 @@ def test_bases_list_shows_every_needed_base_present(engine):
     done = labkit_cli("bases", "--list")
     assert done.returncode == 0
     assert "missing" not in done.stdout
+
+
+@pytest.mark.engine
+def test_build_passes_build_args_to_the_engine(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nARG GREETING=unset\nLABEL greeting=$GREETING\n")
+    tag = "labkit-test/build-arg:cli"
+    done = labkit_cli("build", str(tmp_path), "-t", tag, "--build-arg", "GREETING=hello")
+    try:
+        assert done.returncode == 0, done.stderr
+        assert engine.images.get(tag).labels["greeting"] == "hello"
+    finally:
+        engine.images.remove(tag, force=True)
+
+
+def test_a_build_arg_without_a_value_is_a_usage_error(tmp_path):
+    done = labkit_cli("build", str(tmp_path), "--build-arg", "GREETING")
+    assert done.returncode == 2 and "NAME=VALUE" in done.stderr and "Traceback" not in done.stderr

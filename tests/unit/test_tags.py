@@ -270,6 +270,7 @@ def test_plan_returns_full_references_most_specific_first():
     ]
     assert all(tags.is_valid(ref, new_tag=True) for ref in planned)
     assert tags.plan("app", version="1.0.0") == ["app:1.0.0", "app:1.0", "app:1", "app:latest"]
+    assert tags.plan("app", version="1.0.0", latest=False) == ["app:1.0.0", "app:1.0", "app:1"]
 
 
 def test_plan_refuses_bad_input():
@@ -292,6 +293,13 @@ def test_cli_plan_prints_one_reference_a_line():
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["localhost:5000/app:2.0.0", "localhost:5000/app:2.0", "localhost:5000/app:sha-abcdef1"]  # 2 and latest stay on 2.1.0
+
+
+def test_cli_plan_latest_policy():
+    moves = CliRunner().invoke(tags.tags_app, ["plan", "app", "--version", "3.0.0"])
+    stays = CliRunner().invoke(tags.tags_app, ["plan", "app", "--version", "3.0.0", "--no-latest"])
+    assert "app:latest" in moves.output.splitlines()
+    assert stays.output.splitlines() == ["app:3.0.0", "app:3.0", "app:3"]
 
 
 def test_cli_plan_failure_is_a_labkit_error():
