@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import ipywidgets
 
 from . import cache
+from ._exceptions import LabkitError
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -56,9 +57,10 @@ class ChangePicker(ipywidgets.VBox):
         self.button = ipywidgets.Button(description="Build", button_style="primary", icon="play")
         self.view = ipywidgets.HTML()
         self.last: tuple[list[cache.Prediction], BuildResult] | None = None
+        self.error: LabkitError | None = None
         self.file.observe(lambda _: self.show_prediction(), names="value")
         self.kind.observe(lambda _: self.show_prediction(), names="value")
-        self.button.on_click(lambda _: self.build())
+        self.button.on_click(self._clicked)
         super().__init__([ipywidgets.HBox([self.file, self.kind, self.button]), self.view])
         self.show_prediction()
 
@@ -90,13 +92,26 @@ class ChangePicker(ipywidgets.VBox):
         self.view.value = f"<p><b>Predicted</b> for <code>{html.escape(self.change().describe())}</code> — press Build to check:</p>" + cache.html_table(_steps(rows))
 
     def build(self) -> BuildResult:
-        """Predict, then let the notebook's callback change and build; show both side by side."""
+        """Predict, then let the notebook's callback change and build; show both side by side.
+
+        Raises:
+            LabkitError: the callback's (a :class:`labkit.BuildFailed`, say), after showing its
+                :meth:`~labkit.LabkitError.one_line` in the widget. Nothing is added to ``history``.
+        """
         change = self.change()
         predictions = self.predict(change)
         self.button.disabled = True
+        self.error = None
         self.view.value = f"<p>Building after <code>{html.escape(change.describe())}</code> …</p>"
         try:
             result = self._build(change)
+        except LabkitError as error:
+            self.error, self.last = error, None
+            self.view.value = (
+                f"<p><b>{html.escape(change.describe())}</b>: the build stopped.</p>"
+                f"<p style='color:#b00020'>{html.escape(error.one_line())}</p>"
+            )
+            raise
         finally:
             self.button.disabled = False
         self.history.append(self._snapshot())
@@ -108,6 +123,13 @@ class ChangePicker(ipywidgets.VBox):
             + cache.html_table(_steps(cache.side_by_side(predictions, result)))
         )
         return result
+
+    def _clicked(self, _button: ipywidgets.Button) -> None:
+        """The Build button: an expected failure is shown in the widget (:meth:`build` did), not lost in the kernel log."""
+        try:
+            self.build()
+        except LabkitError:
+            pass
 
 
 def _steps(rows: list[dict]) -> list[dict]:

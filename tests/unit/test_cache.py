@@ -426,3 +426,24 @@ def test_the_change_picker_predicts_and_builds_only_through_the_callback(tmp_pat
     assert len(calls) == 1 and "every prediction held" in picker.view.value
     assert len(picker.history) == 2 and "edited" in (tmp_path / "server.js").read_text()
     assert isinstance(picker.choose("package.json", "touch").change(), cache.Touch)
+
+
+def test_the_change_picker_shows_a_failed_build_instead_of_losing_it(tmp_path):
+    from labkit import BuildFailed, widgets
+
+    for name, content in FILES.items():
+        (tmp_path / name).write_text(content)
+    failure = BuildFailed("build failed at [4/5] RUN npm install: exit code 1", hint="fix <that> step")
+
+    def build(change):
+        raise failure
+
+    picker = widgets.change_picker(tmp_path, build=build).choose("server.js")
+    picker.button.click()  # what pressing Build does: the error must not escape into the kernel log
+    assert failure.message in picker.view.value and "fix &lt;that&gt; step" in picker.view.value
+    assert picker.error is failure and picker.last is None and not picker.button.disabled
+    assert len(picker.history) == 1, "a failed build adds nothing the cache knows"
+    with pytest.raises(BuildFailed):
+        picker.build()  # from code, the error is raised as well as shown
+    picker.choose("package.json")
+    assert "Predicted" in picker.view.value and picker.error is failure
