@@ -47,7 +47,7 @@ __all__ = [
 #: Modules a lesson reaches as ``labkit.NAME``, imported on first use to keep the CLI fast.
 LAZY_MODULES = frozenset(
     {"bases", "cache", "cacheplots", "context", "contextplots", "grading", "images", "inventory", "plots",
-     "projects", "registry", "tagplots", "tags", "widgets", "widgets_context"}
+     "projects", "registry", "surprises", "tagplots", "tags", "widgets", "widgets_context"}
 )
 
 
