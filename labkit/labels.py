@@ -51,12 +51,9 @@ def is_standin_of(labels: Mapping[str, str] | None, tags: list[str] | tuple[str,
 
 
 def _same_ref(a: str, b: str) -> bool:
-    return _normalise(a) == _normalise(b)
+    from .tags import InvalidReference, parse
 
-
-def _normalise(ref: str) -> str:
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if ref.startswith(prefix):
-            ref = ref[len(prefix):]
-    last = ref.rsplit("/", 1)[-1]
-    return ref if ":" in last or "@" in last else ref + ":latest"
+    try:
+        return parse(a).normalised == parse(b).normalised
+    except InvalidReference:
+        return a == b

