@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from . import plots  # noqa: F401 - chooses a headless backend outside notebooks
 from .build import BuildResult
-from .context import ContextReport
+from .context import ContextReport, _human
 
 __all__ = ["breakdown", "compare", "largest_paths"]
 
@@ -51,11 +51,6 @@ def _unit(largest: int) -> tuple[float, str]:
         if largest >= factor:
             return factor, name
     return 1.0, "B"
-
-
-def _human(size: float) -> str:
-    factor, unit = _unit(int(size))
-    return f"{size / factor:.2f} {unit}" if unit in ("MB", "GB") else f"{size / factor:.1f} {unit}"
 
 
 def largest_paths(report: ContextReport, n: int = 10, *, depth: int = 2, title: str = "") -> Figure:

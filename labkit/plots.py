@@ -63,17 +63,3 @@ def grouped(values: Mapping[str, Mapping[str, float]], *, ylabel: str, title: st
     plt.close(figure)
     return figure
 
-
-def step_times(result: BuildResult, *, title: str = "") -> Figure:
-    """Horizontal bars: seconds per instruction step, cached steps in a second colour."""
-    steps = [s for s in result.steps if s.instruction != "FROM"]
-    figure, axis = plt.subplots(figsize=(7, 0.45 * len(steps) + 1.2))
-    labels = [f"{(s.stage + ' ') if s.stage else ''}{s.instruction} {s.arguments}"[:48] for s in steps]
-    colours = ["#9e9e9e" if s.cached and s.cacheable else "#1f77b4" for s in steps]
-    axis.barh(labels[::-1], [s.seconds or 0 for s in steps][::-1], color=colours[::-1])
-    axis.set_xlabel("seconds (grey: from cache)")
-    if title:
-        axis.set_title(title)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
