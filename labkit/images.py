@@ -242,7 +242,7 @@ def filesystem(image: str) -> dict[str, int]:
         with tarfile.open(fileobj=stream, mode="r|") as archive:
             for member in archive:
                 if member.isfile() or member.issym():
-                    found["/" + member.name.lstrip("./")] = member.size
+                    found["/" + member.name.removeprefix("./").lstrip("/")] = member.size
         return found
     finally:
         container.remove(force=True)
