@@ -34,6 +34,13 @@ class BuildResult:
     dockerfile: Path
     target: str | None = None
     image_labels: dict[str, str] = field(default_factory=dict)
+    #: Seconds BuildKit spent receiving the build context (its "[internal] load build context" step,
+    #: to 0.1 s). None when no instruction read the context, and with the legacy builder, whose
+    #: output reports no transfer time.
+    context_seconds: float | None = None
+    #: Bytes BuildKit received for the context. A later build of the same folder sends only the file
+    #: list and what changed, so this can be far below the context's size. None as for context_seconds.
+    context_sent: int | None = None
 
     @property
     def short_id(self) -> str:
@@ -153,7 +160,8 @@ def build(
         timeout: seconds before the build is stopped.
 
     Returns:
-        a :class:`BuildResult` with the image id, tags, sizes, time, builder and steps.
+        a :class:`BuildResult` with the image id, tags, sizes, time, builder, steps and,
+        with BuildKit, how long receiving the build context took.
 
     Raises:
         BuildFailed: the build stopped; ``.step`` and ``.log_tail`` say where and why.
@@ -185,11 +193,11 @@ def build(
     started = time.monotonic()
     try:
         if chosen.uses_buildkit:
-            image_id, steps = _build_with_cli(chosen, request, display)
+            image_id, parser = _build_with_cli(chosen, request, display)
         else:
             if request.secrets:
                 raise LabkitError("secret mounts need BuildKit, and this engine only offers the legacy builder", hint="install docker buildx")
-            image_id, steps = _build_with_sdk(request, display)
+            image_id, parser = _build_with_sdk(request, display)
     except BuildFailed as failure:
         if display:
             display.finish(f"failed: {failure.message}", [], ok=False, detail="\n".join(failure.log_tail.splitlines()[-12:]))
@@ -202,11 +210,13 @@ def build(
         size=int(attrs.get("Size", 0)),
         seconds=round(seconds, 3),
         builder=chosen.kind,
-        steps=[s for s in steps if s.is_instruction],
+        steps=[s for s in parser.steps if s.is_instruction],
         context=ctx,
         dockerfile=file,
         target=target,
         image_labels=dict((attrs.get("Config") or {}).get("Labels") or {}),
+        context_seconds=parser.context_seconds,
+        context_sent=parser.context_sent,
     )
     if display:
         display.finish(result.summary(), result.steps, ok=True)
@@ -256,7 +266,7 @@ def cli_arguments(chosen: engine.Builder, request: BuildRequest, iidfile: Path) 
     return argv
 
 
-def _build_with_cli(chosen: engine.Builder, request: BuildRequest, display: Progress | None) -> tuple[str, list[BuildStep]]:
+def _build_with_cli(chosen: engine.Builder, request: BuildRequest, display: Progress | None) -> tuple[str, BuildKitLog]:
     with tempfile.TemporaryDirectory(prefix="labkit-build-") as scratch:
         iidfile = Path(scratch) / "iid"
         parser = BuildKitLog()
@@ -279,10 +289,10 @@ def _build_with_cli(chosen: engine.Builder, request: BuildRequest, display: Prog
             where = f" at {failed.label}" if failed else ""
             tail = "\n".join(failed.log[-30:]) if failed and failed.log else stream.tail
             raise BuildFailed(f"build failed{where}: {message}", step=failed.label if failed else None, log_tail=tail, hint=hint)
-        return iidfile.read_text().strip(), parser.steps
+        return iidfile.read_text().strip(), parser
 
 
-def _build_with_sdk(request: BuildRequest, display: Progress | None) -> tuple[str, list[BuildStep]]:
+def _build_with_sdk(request: BuildRequest, display: Progress | None) -> tuple[str, LegacyLog]:
     from docker.errors import APIError, DockerException
     from requests.exceptions import RequestException
 
@@ -329,5 +339,5 @@ def _build_with_sdk(request: BuildRequest, display: Progress | None) -> tuple[st
     for name in names[1:]:
         repo, _, tag_part = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
         api.tag(image_id, repo, tag_part or "latest")
-    return image_id, parser.steps
+    return image_id, parser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -32,6 +33,24 @@ def test_build_measures_the_image_and_records_each_step(engine, hello):
     assert [s.instruction for s in result.cacheable_steps] == ["COPY", "RUN"]
     assert not any(s.cached for s in result.cacheable_steps)
     assert result.seconds > 0
+
+
+def test_buildkit_reports_how_long_receiving_the_context_took(engine, tmp_path):
+    if not labkit.engine.builder().uses_buildkit:
+        pytest.skip("the legacy builder reports no context transfer")
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nCOPY . /ctx\n")
+    (tmp_path / "data.bin").write_bytes(os.urandom(40_000_000))  # a fresh folder: BuildKit has none of it yet
+    first = labkit.build(tmp_path, no_cache=True, progress=None)
+    assert first.context_seconds is not None and 0 < first.context_seconds <= first.seconds
+    assert 40_000_000 <= first.context_sent < 41_000_000
+    again = labkit.build(tmp_path, no_cache=True, progress=None)
+    assert again.context_sent < 1_000_000, "a folder BuildKit has seen is not sent again, only its file list and changes"
+
+
+def test_a_build_that_reads_nothing_from_the_context_loads_none(engine, tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN true\n")
+    result = labkit.build(tmp_path, progress=None)
+    assert result.context_seconds is None and result.context_sent is None
 
 
 def test_a_rebuild_with_no_change_comes_from_the_cache_and_an_edit_reruns_what_follows(engine, hello):
@@ -112,6 +131,7 @@ def test_the_legacy_builder_path_reports_steps_and_cache_too(engine, hello, monk
     assert not any(s.cached for s in first.cacheable_steps)
     assert again.all_cached
     assert labels.is_managed(again.image_labels)
+    assert first.context_seconds is None and first.context_sent is None, "the legacy stream reports no context transfer"
 
 
 def test_clean_removes_what_labkit_made_and_nothing_else(engine, hello):

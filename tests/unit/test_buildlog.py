@@ -93,3 +93,44 @@ def test_padded_positions_in_long_stages_are_read(header, stage, position):
     parser.feed(f"#7 {header}")
     step = parser.steps[0]
     assert step.is_instruction and step.stage == stage and step.position == position
+
+
+# The context fixtures: one generated messy project (projects.messy_project, 50 MB dataset, COPY . .)
+# built three times with --no-cache: first build of the folder, the same folder again, then with
+# projects.GOOD_DOCKERIGNORE written into it.
+
+
+def test_buildkit_context_transfer_is_read_from_the_load_build_context_step():
+    parser = parse("buildkit-20.10-context-first.txt", BuildKitLog())
+    assert [s.name for s in parser.context_steps] == ["[internal] load build context"]
+    assert parser.context_seconds == 0.7
+    assert parser.context_sent == 65_170_000  # "transferring context: 65.17MB"
+    assert "[internal] load build context" not in [s.name for s in parser.steps if s.is_instruction]
+
+
+def test_buildkit_resends_only_the_file_list_and_changes_for_a_folder_it_has_seen():
+    again = parse("buildkit-20.10-context-again.txt", BuildKitLog())
+    assert again.context_seconds == 0.0 and again.context_sent == 101_840  # "101.84kB"
+
+
+def test_buildkit_context_with_a_dockerignore_is_tiny():
+    ignored = parse("buildkit-20.10-context-ignored.txt", BuildKitLog())
+    assert ignored.context_sent == 780 and ignored.context_seconds == 0.2
+
+
+def test_the_dockerignore_load_is_not_taken_for_the_context():
+    # "[internal] load .dockerignore" also prints "transferring context: 2B", and no step here reads the context.
+    parser = parse("buildkit-20.10-cold-multistage.txt", BuildKitLog())
+    assert parser.context_steps == [] and parser.context_seconds is None and parser.context_sent is None
+
+
+def test_an_unfinished_context_load_has_no_time_yet():
+    parser = BuildKitLog()
+    parser.feed("#6 [internal] load build context")
+    parser.feed("#6 transferring context: 12.5MB 1.0s")
+    assert parser.context_seconds is None and parser.context_sent == 12_500_000
+
+
+def test_the_legacy_builder_reports_no_context_transfer():
+    parser = parse("legacy-20.10-cold-multistage.txt", LegacyLog())
+    assert parser.context_seconds is None and parser.context_sent is None
