@@ -90,26 +90,40 @@ def largest_paths(report: ContextReport, n: int = 10, *, depth: int = 2, title: 
 
 
 def compare(reports: Mapping[str, ContextReport], builds: Mapping[str, BuildResult] | None = None, *, title: str = "") -> Figure:
-    """Bars per named variant: context size in MB, and (with ``builds``) build time in seconds.
+    """Bars per named variant: context size, and (with ``builds``) the time BuildKit took to receive the
+    context and the whole build time, in seconds.
 
-    ``builds`` is keyed like ``reports``; a variant missing there is left out of the time panel.
+    ``builds`` is keyed like ``reports``; a variant missing there is left out of the time panels. The
+    transfer panel appears when some build reports its transfer (:attr:`BuildResult.context_seconds`:
+    BuildKit does, the legacy builder does not); each bar is labelled with the seconds and the bytes sent.
     """
     import matplotlib.pyplot as plt
 
-    panels = 2 if builds else 1
-    figure, axes = plt.subplots(1, panels, figsize=(4.4 * panels, 3.3), squeeze=False)
     names = list(reports)
-    colours = plt.cm.tab10.colors[: len(names)]
-    sizes = axes[0][0].bar(names, [reports[name].total_bytes / 1e6 for name in names], color=colours)
+    timed = [name for name in names if builds and name in builds]
+    transferred = [name for name in timed if getattr(builds[name], "context_seconds", None) is not None]  # type: ignore[index]
+    panels = 1 + bool(transferred) + bool(timed)
+    figure, axes = plt.subplots(1, panels, figsize=(4.4 * panels, 3.3), squeeze=False)
+    colours = dict(zip(names, plt.cm.tab10.colors))
+    sizes = axes[0][0].bar(names, [reports[name].total_bytes / 1e6 for name in names], color=[colours[n] for n in names])
     axes[0][0].bar_label(sizes, labels=[_human(reports[name].total_bytes) for name in names])
     axes[0][0].set_ylabel("build context (MB)")
     axes[0][0].margins(y=0.15)
-    if builds:
-        timed = [name for name in names if name in builds]
-        times = axes[0][1].bar(timed, [builds[name].seconds for name in timed], color=[colours[names.index(n)] for n in timed])
-        axes[0][1].bar_label(times, fmt="%.1f")
-        axes[0][1].set_ylabel("build time (s)")
-        axes[0][1].margins(y=0.15)
+    panel = 1
+    if transferred:
+        results = [builds[name] for name in transferred]  # type: ignore[index]
+        bars = axes[0][panel].bar(transferred, [r.context_seconds for r in results], color=[colours[n] for n in transferred])
+        axes[0][panel].bar_label(
+            bars, labels=[f"{r.context_seconds:.1f} s" + ("" if r.context_sent is None else f"\n{_human(r.context_sent)} sent") for r in results]
+        )
+        axes[0][panel].set_ylabel("receiving the context (s)")
+        axes[0][panel].margins(y=0.3)
+        panel += 1
+    if timed:
+        times = axes[0][panel].bar(timed, [builds[name].seconds for name in timed], color=[colours[n] for n in timed])  # type: ignore[index]
+        axes[0][panel].bar_label(times, fmt="%.1f")
+        axes[0][panel].set_ylabel("build time (s)")
+        axes[0][panel].margins(y=0.15)
     if title:
         figure.suptitle(title)
     figure.tight_layout()
