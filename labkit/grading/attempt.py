@@ -27,6 +27,8 @@ class Attempt:
     result: BuildResult | None = None
     build_error: str | None = None
     processes: list[dict[str, str]] = field(default_factory=list)
+    #: Whether :meth:`build` ran already (it builds once, whichever check asks first).
+    built: bool = field(default=False, repr=False)
     _health: tuple[bool, str] | None = field(default=None, repr=False)
     #: Results other grading modules compute once per attempt (e.g. :mod:`.publishing`'s scenario runs).
     memo: dict[str, object] = field(default_factory=dict, repr=False)
@@ -36,7 +38,15 @@ class Attempt:
         return self.folder / "Dockerfile"
 
     def build(self) -> None:
-        """Build the submission once, with the exercise's time limit; a failure is recorded, not raised."""
+        """Build the submission once, with the exercise's time limit; a failure is recorded, not raised.
+
+        The runner calls it before the checks when one of them ``needs_image``; a check that
+        looks at the build otherwise (:func:`~labkit.grading.checks.builds`) calls it itself.
+        Later calls do nothing.
+        """
+        if self.built:
+            return
+        self.built = True
         if not self.dockerfile.is_file():
             self.build_error = "there is no Dockerfile in the submission folder"
             return

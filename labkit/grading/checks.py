@@ -21,6 +21,7 @@ CheckFunction = Callable[[Attempt], Verdict]
 
 def builds(attempt: Attempt) -> Verdict:
     """The image builds within the time limit: the first thing a learner must get right, and the build error is the feedback."""
+    attempt.build()  # already done when a check needs the image; otherwise built here, once
     if attempt.result is None:
         return Verdict(False, attempt.build_error or "the image did not build")
     return Verdict(True, f"built in {attempt.result.seconds:.0f} s")

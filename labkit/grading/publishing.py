@@ -1,7 +1,8 @@
 """Grading a publish script (exercise 04): the learner's ``publish.sh`` against a fresh registry, scenario by scenario.
 
-The runner builds the submission's Dockerfile, as for every exercise; these checks need
-more, so the first of them asks :func:`runs_of` for the scenario runs, made once per attempt:
+No check here needs the image, so the runner does not build the submission's Dockerfile
+itself: the script does, in every scenario. The first check asks :func:`runs_of` for the
+scenario runs, made once per attempt:
 
 1. a fresh :func:`~labkit.registry.local_registry` starts;
 2. for each of :data:`SCENARIOS`, in order, ``revision.txt`` in the private copy gets the

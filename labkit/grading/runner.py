@@ -23,7 +23,8 @@ def grade(exercise: str | Exercise, submission: str | os.PathLike[str], *, stude
     """Grade one submission folder: copy it into a sandbox, build, run every check, remove what was made.
 
     A learner's mistakes (no Dockerfile, a failing build, a hostile folder) become
-    failed checks with feedback; they never raise.
+    failed checks with feedback; they never raise. The image is built only when a
+    check needs it.
     """
     spec = get(exercise) if isinstance(exercise, str) else exercise
     if limits is not None:
@@ -41,7 +42,8 @@ def grade(exercise: str | Exercise, submission: str | os.PathLike[str], *, stude
             report.results = [_result(c, Verdict(False, "not checked: the submission was refused")) for c in spec.checks]
             return report
         attempt = Attempt(spec, folder, student or source.name)
-        attempt.build()
+        if any(check.needs_image for check in spec.checks):
+            attempt.build()
         try:
             for check in spec.checks:
                 if check.needs_image and attempt.result is None:

@@ -6,20 +6,29 @@ import csv
 import inspect
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import requests
 
 from labkit import (
+    BuildFailed,
     LabkitError,
     SubmissionError,
+    engine,
 )
 from labkit.grading import (
     EXERCISES,
+    Check,
+    Exercise,
     Limits,
     Report,
+    Verdict,
     checks,
     get,
+    grade,
 )
+from labkit.grading import attempt as attempt_module
 from labkit.grading.attempt import Attempt
 from labkit.grading.checks import _is_root, multi_stage
 from labkit.grading.model import CheckResult
@@ -129,3 +138,79 @@ def test_every_public_check_function_says_why_in_a_docstring():
     functions = [f for f in public if inspect.isfunction(f) and f.__module__ == checks.__name__]
     assert {f.__name__ for f in functions} >= {"builds", "answers_health", "non_root", "hadolint_binary", "hadolint_clean", "present"}
     assert [f.__name__ for f in functions if not (f.__doc__ or "").strip()] == []
+
+
+# --------------------------------------------------------------------------- building only when a check needs the image
+
+
+class _FakeEngine:
+    """Just enough of the SDK client for :func:`grade`: a ping that fails once the engine is 'gone'."""
+
+    def __init__(self) -> None:
+        self.alive = True
+        self.images = SimpleNamespace(remove=lambda *args, **kwargs: None)
+
+    def ping(self) -> bool:
+        if not self.alive:
+            raise requests.exceptions.ConnectionError("connection refused")
+        return True
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """No real engine: :func:`grade` asks this one, and nothing may be built."""
+    fake = _FakeEngine()
+    monkeypatch.setattr(engine, "client", lambda: fake)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("nothing should be built here")
+
+    monkeypatch.setattr(attempt_module, "build", no_build)
+    return fake
+
+
+def _tiny(*checks: Check) -> Exercise:
+    return Exercise("99-tiny", "A tiny exercise", checks)
+
+
+def _check(name: str, run, *, needs_image: bool = False) -> Check:
+    return Check(name, 1, f"{name} holds", f"fix {name}", run, needs_image=needs_image)
+
+
+def _passes(attempt: Attempt) -> Verdict:
+    return Verdict(True, "fine")
+
+
+def test_no_build_when_no_check_needs_the_image(tmp_path, fake_engine):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    report = grade(_tiny(_check("ok", _passes), _check("also", _passes)), tmp_path)  # fake_engine fails any build
+    assert report.score == 2
+    assert all(not c.needs_image for c in get("04").checks), "exercise 04 is graded without building its Dockerfile"
+
+
+def test_the_builds_check_builds_when_no_check_needed_the_image_and_only_once(tmp_path, fake_engine, monkeypatch):
+    calls: list[Path] = []
+
+    def failing_build(folder, **kwargs):
+        calls.append(folder)
+        raise BuildFailed("build failed at step 2/3: RUN nope", step="RUN nope")
+
+    monkeypatch.setattr(attempt_module, "build", failing_build)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN nope\n")
+    report = grade(_tiny(_check("builds", checks.builds), _check("builds_again", checks.builds)), tmp_path)
+    assert [(r.passed, r.detail) for r in report.results] == [(False, "build failed at step 2/3: RUN nope")] * 2
+    assert len(calls) == 1
+
+
+def test_the_image_is_built_first_when_a_check_needs_it(tmp_path, fake_engine, monkeypatch):
+    calls: list[Path] = []
+
+    def fake_build(folder, **kwargs):
+        calls.append(folder)
+        return SimpleNamespace(image_id="sha256:feed", seconds=1.0)
+
+    monkeypatch.setattr(attempt_module, "build", fake_build)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    seen = []
+    report = grade(_tiny(_check("looks", lambda attempt: seen.append(attempt.result) or Verdict(True, "ok"), needs_image=True), _check("builds", checks.builds)), tmp_path)
+    assert report.score == 2 and len(calls) == 1 and seen[0].image_id == "sha256:feed"
