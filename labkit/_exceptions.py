@@ -11,6 +11,7 @@ notebooks can show them without a traceback::
      ├── BuildFailed               a build stopped; carries the failing step and log tail
      ├── BaseImageError            a base image could not be pulled or stood in for
      ├── SubmissionError           a learner's submission cannot be graded as given
+     ├── GraderError               the grading machine is broken, not the submission
      └── InvalidReference          an image reference Docker would reject (also a ValueError)
 """
 
@@ -79,6 +80,15 @@ class BaseImageError(LabkitError):
 
 class SubmissionError(LabkitError):
     """A learner's submission cannot be graded as given (missing, or escapes its folder)."""
+
+
+class GraderError(LabkitError):
+    """The grading machine cannot judge a submission: a tool, a base image, the registry or the engine is missing.
+
+    Not the learner's fault, so never a failed check: grading stops, and nothing is recorded for that submission.
+    """
+
+    hint = "fix the grading machine (`labkit doctor` lists what is missing), then grade again"
 
 
 class InvalidReference(LabkitError, ValueError):

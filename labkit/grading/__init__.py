@@ -5,8 +5,9 @@
 >>> print(report.as_text())                                                 # doctest: +SKIP
 """
 
+from .._exceptions import GraderError
 from .exercises import EXERCISES, folder, get
 from .model import Check, CheckResult, Exercise, Limits, Report, Verdict
 from .runner import grade, grade_class
 
-__all__ = ["EXERCISES", "Check", "CheckResult", "Exercise", "Limits", "Report", "Verdict", "folder", "get", "grade", "grade_class"]
+__all__ = ["EXERCISES", "Check", "CheckResult", "Exercise", "GraderError", "Limits", "Report", "Verdict", "folder", "get", "grade", "grade_class"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import engine, images
-from .._exceptions import LabkitError
+from .._exceptions import GraderError, LabkitError
 from ..build import BuildResult, build
 from .model import Exercise
 
@@ -81,6 +81,7 @@ class Attempt:
 
     def _probe_health(self) -> tuple[bool, str]:
         assert self.result is not None
+        _ensure_probe_image()
         limits = self.exercise.limits
         url = f"http://127.0.0.1:{self.exercise.port}{self.exercise.health_path}"
         try:
@@ -103,6 +104,20 @@ class Attempt:
                 return False, f"no answer on port {self.exercise.port} within {limits.start_timeout:.0f} s ({last})"
         except LabkitError as failure:
             return False, failure.message
+
+
+def _ensure_probe_image() -> None:
+    """Make sure :data:`PROBE_IMAGE` is there (pulled, or stood in for); without it no app can be probed, whatever the submission."""
+    if images.exists(PROBE_IMAGE):
+        return
+    from .. import bases
+
+    try:
+        bases.ensure([PROBE_IMAGE])
+    except LabkitError as err:
+        raise GraderError(f"the grader's probe image {PROBE_IMAGE} is missing and could not be provided: {err.message}", hint="run `labkit bases` on the grading machine") from err
+    if not images.exists(PROBE_IMAGE):
+        raise GraderError(f"the grader's probe image {PROBE_IMAGE} is missing", hint="run `labkit bases` on the grading machine")
 
 
 def _wait(container: images.Container, seconds: float) -> int:

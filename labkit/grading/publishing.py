@@ -4,7 +4,8 @@ No check here needs the image, so the runner does not build the submission's Doc
 itself: the script does, in every scenario. The first check asks :func:`runs_of` for the
 scenario runs, made once per attempt:
 
-1. a fresh :func:`~labkit.registry.local_registry` starts;
+1. a fresh :func:`~labkit.registry.local_registry` starts (if it cannot, that is the grading
+   machine's problem: :class:`~labkit.GraderError`, no verdict);
 2. for each of :data:`SCENARIOS`, in order, ``revision.txt`` in the private copy gets the
    scenario's commit (a new commit builds a new image, as it would in CI); then
    ``bash publish.sh`` runs in that copy as an untrusted program: a clean environment with
@@ -14,7 +15,9 @@ scenario runs, made once per attempt:
 3. every image tagged under the registry's address is removed, and the registry with it.
 
 A script stopped at the time limit is not run again in the remaining scenarios (each would
-only hit the limit too). What each scenario should leave in the registry comes from
+only hit the limit too). The script runs on the grading host, not in a container: it talks
+to the engine through its socket, like a CI job with Docker access, and is limited in time
+only (the containers it starts get no memory or PID limit from the grader). What each scenario should leave in the registry comes from
 :func:`labkit.tags.plan`, so the grader and the lesson agree. Checks only read the record.
 
 >>> [s.title for s in SCENARIOS][:2]
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import _run, engine, tags
-from .._exceptions import LabkitError
+from .._exceptions import GraderError, LabkitError
 from .attempt import Attempt
 from .model import Limits, Verdict
 
@@ -248,7 +251,7 @@ class ScriptOutcome:
 def _program(name: str) -> str:
     found = _run.which(name)
     if found is None:
-        raise LabkitError(f"the grader needs `{name}` on PATH to run a learner's script", hint="install coreutils and bash")
+        raise GraderError(f"the grader needs `{name}` on PATH to run a learner's script", hint="install coreutils and bash on the grading machine")
     return str(found)
 
 
@@ -307,15 +310,24 @@ def publish_scenarios(
     """Run ``publish.sh`` in ``folder`` through every scenario against a fresh registry; the record of what happened.
 
     ``folder`` is a private copy: ``revision.txt`` in it is rewritten per scenario. A learner's
-    mistakes are recorded, never raised; :class:`~labkit.LabkitError` means the grader could not work
-    (no engine, no registry image).
+    mistakes are recorded, never raised. :class:`~labkit.GraderError` means the grader could not work:
+    the registry did not start, or something failed before the script first ran (no ``timeout``,
+    no docker CLI, a registry that does not answer). A registry that fails after the script ran
+    is recorded in ``error``: the script may have stopped it.
     """
     from ..registry import local_registry
 
     folder = Path(folder)
     history = expected_history(scenarios)
     repository = f"{NAMESPACE}/{IMAGE_NAME}"
-    with tempfile.TemporaryDirectory(prefix="labkit-publish-home-") as home, local_registry() as registry:
+    with contextlib.ExitStack() as stack:
+        home = stack.enter_context(tempfile.TemporaryDirectory(prefix="labkit-publish-home-"))
+        try:
+            registry = stack.enter_context(local_registry())
+        except GraderError:
+            raise
+        except LabkitError as err:
+            raise GraderError(f"the grader's registry did not start: {err.message}", hint=err.hint or "run `labkit doctor` and `labkit bases` on the grading machine") from err
         record = PublishRun(registry.address, repository)
         published_images: set[str] = set()
         stopped: str | None = None if (folder / SCRIPT).is_file() else f"there is no {SCRIPT} in the submission"
@@ -336,8 +348,13 @@ def publish_scenarios(
                 published_images |= _images_under(registry.address)
                 if outcome.timed_out:
                     stopped = f"not run: {SCRIPT} was stopped at the time limit ({timeout:g} s) in the {scenario.title} scenario"
-        except LabkitError as err:  # the script may have stopped the registry: the learner's problem, recorded
-            record.error = err.message
+        except GraderError:
+            raise
+        except LabkitError as err:
+            if not any(run.exit_code is not None or run.timed_out for run in record.runs):
+                # nothing of the learner's has run yet: the grading machine failed, not the script
+                raise GraderError(f"the grader could not run {SCRIPT}: {err.message}", hint=err.hint or "run `labkit doctor` on the grading machine") from err
+            record.error = err.message  # the script may have stopped the registry: the learner's problem, recorded
         finally:
             _remove_images(published_images | _images_under(registry.address))
     return record

