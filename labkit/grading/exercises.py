@@ -80,6 +80,7 @@ BUILD_CONTEXT = Exercise(
         Check("layer_secrets", 3, "No secret-looking file is in any layer of the image, not even a deleted one", "A file removed by a later RUN rm stays in the earlier layer. Keep secrets out of the context instead, and pass settings at run time (docker run --env-file .env).", checks.no_secrets_in_layers),
         Check("no_secret_copy", 1, "The Dockerfile copies no secret explicitly", "Remove COPY/ADD lines that name .env, keys or token files; a build that needs a secret uses RUN --mount=type=secret.", checks.no_secret_copied, needs_image=False),
     ),
+    build_network=False,  # a standard-library app: RUN steps need no network (the exercise README says so)
 )
 EXERCISES[BUILD_CONTEXT.slug] = BUILD_CONTEXT
 
@@ -100,5 +101,8 @@ TAGGING = Exercise(
         Check("sha", 2, "Every build is also tagged sha-<the first 7 characters of GIT_SHA>", "Add sha-${GIT_SHA:0:7} to every build, release or branch: it names the exact commit an image came from.", publishing.sha_tags, needs_image=False),
         Check("exact", 1, "At the end the registry holds exactly the planned tags: none missing, none extra", "Push only what the policy names: no `main`, `v1.0.0`, `1.1` for a pre-release or bare `0`. `labkit tags plan` prints the plan for any scenario.", publishing.exact_tags, needs_image=False),
     ),
+    # No check needs the image, so the grader builds nothing itself; were it to, busybox needs no network.
+    # (publish.sh runs its own `docker build` on the host, which this setting does not reach.)
+    build_network=False,
 )
 EXERCISES[TAGGING.slug] = TAGGING

