@@ -29,7 +29,7 @@ def test_environment_yml_and_pyproject_name_the_same_dependencies_and_bounds():
 def test_exported_names():
     assert set(labkit.__all__) == {
         "BaseImageError", "BuildFailed", "BuildResult", "BuildStep", "CommandFailed", "EngineError",
-        "EngineNotFound", "InvalidReference", "LabkitError", "SubmissionError", "build", "clean",
+        "EngineNotFound", "GraderError", "InvalidReference", "LabkitError", "SubmissionError", "build", "clean",
         "compressed_size", "doctor", "engine_available", "run", "sample",
     }
     for name in labkit.__all__:
