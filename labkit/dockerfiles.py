@@ -30,7 +30,11 @@ INSTRUCTIONS = frozenset(
 )
 
 
-def parse(text: str, *, source: str = "Dockerfile") -> tuple[_parser.Command, ...]:
+#: One parsed instruction (cmd, flags, value, original, start_line), as BuildKit's parser gives it.
+Command = _parser.Command
+
+
+def parse(text: str, *, source: str = "Dockerfile") -> tuple[Command, ...]:
     """Parse Dockerfile text; what BuildKit would reject becomes a :class:`LabkitError` naming file and line."""
     try:
         commands = _parser.parse_string(text)

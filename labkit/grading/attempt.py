@@ -51,16 +51,20 @@ class Attempt:
             self.build_error = "there is no Dockerfile in the submission folder"
             return
         try:
-            self.result = build(
-                self.folder,
-                purpose="grading",
-                extra_labels={"io.labkit.grading.student": self.student},
-                network=None if self.exercise.build_network else "none",
-                progress=None,
-                timeout=self.exercise.limits.build_timeout,
-            )
+            self.result = self.build_folder(self.folder)
         except LabkitError as failure:
             self.build_error = failure.message
+
+    def build_folder(self, folder: Path) -> BuildResult:
+        """Build ``folder`` as the submission is built: grading labels, the exercise's network and time limit."""
+        return build(
+            folder,
+            purpose="grading",
+            extra_labels={"io.labkit.grading.student": self.student},
+            network=None if self.exercise.build_network else "none",
+            progress=None,
+            timeout=self.exercise.limits.build_timeout,
+        )
 
     @functools.cached_property
     def files(self) -> dict[str, int]:

@@ -118,14 +118,21 @@ def hadolint_clean(attempt: Attempt) -> Verdict:
     return Verdict(True, f"no errors ({len(warnings)} warnings)")
 
 
-def multi_stage(attempt: Attempt) -> Verdict:
-    """At least two stages, and the final one copies from an earlier stage."""
+def _dockerfile_commands(attempt: Attempt) -> tuple[dockerfiles.Command, ...] | Verdict:
+    """The submission's Dockerfile, parsed; or the failing verdict that says why it cannot be read."""
     if not attempt.dockerfile.is_file():
         return Verdict(False, "there is no Dockerfile")
     try:
-        commands = dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
+        return dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
     except LabkitError as err:
         return Verdict(False, err.message)
+
+
+def multi_stage(attempt: Attempt) -> Verdict:
+    """At least two stages, and the final one copies from an earlier stage."""
+    commands = _dockerfile_commands(attempt)
+    if isinstance(commands, Verdict):
+        return commands
     froms = [i for i, c in enumerate(commands) if c.cmd.upper() == "FROM"]
     if len(froms) < 2:
         return Verdict(False, f"{len(froms)} stage(s)")
@@ -214,12 +221,9 @@ def no_secret_copied(attempt: Attempt) -> Verdict:
     """No ``COPY``/``ADD`` names a secret-looking file as its source (``COPY .env .``, ``COPY deploy/ ...``)."""
     from .. import context
 
-    if not attempt.dockerfile.is_file():
-        return Verdict(False, "there is no Dockerfile")
-    try:
-        commands = dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
-    except LabkitError as err:
-        return Verdict(False, err.message)
+    commands = _dockerfile_commands(attempt)
+    if isinstance(commands, Verdict):
+        return commands
     secret_files = _secret_files(attempt.folder)
     for command in commands:
         if command.cmd.upper() not in ("COPY", "ADD") or any(f.lower().startswith("--from=") for f in command.flags):
@@ -260,7 +264,6 @@ def _rebuild_after_edit(attempt: Attempt, path: str):
     import uuid
 
     from .. import engine
-    from ..build import build
 
     source = attempt.folder / path
     if not source.is_file():
@@ -271,14 +274,7 @@ def _rebuild_after_edit(attempt: Attempt, path: str):
         with open(copy / path, "a") as handle:
             handle.write(GRADER_EDIT.format(token=uuid.uuid4().hex[:12]))
         try:
-            result = build(
-                copy,
-                purpose="grading",
-                extra_labels={"io.labkit.grading.student": attempt.student},
-                network=None if attempt.exercise.build_network else "none",
-                progress=None,
-                timeout=attempt.exercise.limits.build_timeout,
-            )
+            result = attempt.build_folder(copy)
         except LabkitError as failure:
             return None, f"the rebuild after editing {path} failed: {failure.message}"
     if attempt.result is None or result.image_id != attempt.result.image_id:
@@ -338,12 +334,9 @@ def no_lone_apt_update(attempt: Attempt) -> Verdict:
     """No RUN runs ``apt-get update`` without installing in the same RUN (a cached, stale package list)."""
     import re
 
-    if not attempt.dockerfile.is_file():
-        return Verdict(False, "there is no Dockerfile")
-    try:
-        commands = dockerfiles.parse(attempt.dockerfile.read_text(errors="replace"))
-    except LabkitError as err:
-        return Verdict(False, err.message)
+    commands = _dockerfile_commands(attempt)
+    if isinstance(commands, Verdict):
+        return commands
     update = re.compile(r"^(sudo\s+)?apt(-get)?\s+(-\S+\s+)*update\b")
     install = re.compile(r"^(sudo\s+)?apt(-get)?\s+(-\S+\s+)*(install|upgrade|dist-upgrade|full-upgrade)\b")
     updates = 0
