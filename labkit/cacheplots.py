@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from matplotlib.figure import Figure
 
-from . import plots  # noqa: F401  (importing it chooses the headless backend outside a notebook)
+from . import plots  # importing it also chooses the headless backend outside a notebook
 from .build import BuildResult
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
@@ -81,25 +81,4 @@ def rerun_grid(results: Mapping[str, BuildResult], *, title: str = "") -> Figure
 
 def rebuild_times(seconds: Mapping[str, Mapping[str, float]], *, title: str = "") -> Figure:
     """Grouped bars of build time, ``{scenario: {dockerfile: seconds}}``; a log scale when they span more than 20×."""
-    groups = list(seconds)
-    series = list(dict.fromkeys(name for group in seconds.values() for name in group))
-    width = 0.8 / max(len(series), 1)
-    figure, axis = plt.subplots(figsize=(1.8 + 1.9 * len(groups), 3.6))
-    for index, name in enumerate(series):
-        positions = [g + index * width - 0.4 + width / 2 for g in range(len(groups))]
-        bars = axis.bar(positions, [seconds[g].get(name, 0) for g in groups], width, label=name)
-        axis.bar_label(bars, fmt="%.1f", fontsize=8)
-    axis.set_xticks(range(len(groups)), groups)
-    values = [v for group in seconds.values() for v in group.values() if v > 0]
-    if values and max(values) / min(values) > 20:
-        axis.set_yscale("log")
-        axis.set_ylabel("build time (s, log scale)")
-    else:
-        axis.set_ylabel("build time (s)")
-    axis.legend(fontsize=8)
-    axis.margins(y=0.2)
-    if title:
-        axis.set_title(title)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure
+    return plots.grouped(seconds, ylabel="build time (s)", title=title, fmt="%.1f", log_above=20)

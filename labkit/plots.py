@@ -43,8 +43,14 @@ def compare(results: Mapping[str, BuildResult], *, metrics: Sequence[str] = ("se
     return figure
 
 
-def grouped(values: Mapping[str, Mapping[str, float]], *, ylabel: str, title: str = "") -> Figure:
-    """Grouped bars: ``{group: {series: value}}``, e.g. ``{"node": {"naive": 950, "multi-stage": 180}}``."""
+def grouped(
+    values: Mapping[str, Mapping[str, float]], *, ylabel: str, title: str = "", fmt: str = "%.0f", log_above: float | None = None
+) -> Figure:
+    """Grouped bars: ``{group: {series: value}}``, e.g. ``{"node": {"naive": 950, "multi-stage": 180}}``.
+
+    ``fmt`` labels each bar; with ``log_above``, the scale turns logarithmic when the
+    values span more than that ratio (a 0.1 s rebuild beside a 60 s one stays visible).
+    """
     groups = list(values)
     series = list(dict.fromkeys(name for group in values.values() for name in group))
     width = 0.8 / max(len(series), 1)
@@ -52,8 +58,12 @@ def grouped(values: Mapping[str, Mapping[str, float]], *, ylabel: str, title: st
     for index, name in enumerate(series):
         positions = [g + index * width - 0.4 + width / 2 for g in range(len(groups))]
         bars = axis.bar(positions, [values[g].get(name, 0) for g in groups], width, label=name)
-        axis.bar_label(bars, fmt="%.0f", fontsize=8)
+        axis.bar_label(bars, fmt=fmt, fontsize=8)
     axis.set_xticks(range(len(groups)), groups)
+    positive = [v for group in values.values() for v in group.values() if v > 0]
+    if log_above is not None and positive and max(positive) / min(positive) > log_above:
+        axis.set_yscale("log")
+        ylabel = ylabel.replace(")", ", log scale)") if ylabel.endswith(")") else f"{ylabel} (log scale)"
     axis.set_ylabel(ylabel)
     axis.legend()
     axis.margins(y=0.15)
