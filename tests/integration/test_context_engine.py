@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from contextcases import materialise
 
 import labkit
 from labkit import context, images
@@ -27,7 +28,6 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 pytestmark = pytest.mark.engine
 
 REGRESSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "context-regressions.json"
-DOCKERFILE = "FROM busybox\nCOPY . /ctx\n"
 CASES = int(os.environ.get("LABKIT_CONTEXT_CASES", "300"))
 SEED = int(os.environ.get("LABKIT_CONTEXT_SEED", "20240611"))
 
@@ -35,28 +35,6 @@ NAMES = [
     "a", "b", "ab", "ba", "a.txt", "b.txt", "x.log", "keep", "src", "lib", "node_modules", "build",
     ".env", ".env.local", "A", "a.b.c", "c d", "f+", "[x]", "é", "ab.py", "data.csv", ".hidden", "aa",
 ]  # fmt: skip
-
-
-def materialise(case: dict, root: Path) -> tuple[Path, Path]:
-    """Lay a case out under ``root``: ``root/ctx`` is the context, ``root/outside`` a sibling folder."""
-    ctx = root / "ctx"
-    ctx.mkdir(parents=True)
-    (root / "outside").mkdir()
-    for rel in case.get("dirs", []):
-        (ctx / rel).mkdir(parents=True, exist_ok=True)
-    for rel, content in case.get("files", {}).items():
-        (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ctx / rel).write_text(content)
-    for rel, target in case.get("symlinks", {}).items():
-        (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, ctx / rel)
-    for rel, text in case.get("ignore_files", {}).items():
-        (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ctx / rel).write_bytes(text.encode("utf-8"))
-    dockerfile = (ctx / case["dockerfile"]).resolve()
-    dockerfile.parent.mkdir(parents=True, exist_ok=True)
-    dockerfile.write_text(DOCKERFILE)
-    return ctx, dockerfile
 
 
 def engine_files(ctx: Path, dockerfile: Path) -> list[str] | None:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from contextcases import materialise
 
 from labkit import LabkitError
 from labkit import context
@@ -437,24 +438,6 @@ def test_unreadable_folder_is_a_clear_error_unless_ignored(tmp_path, monkeypatch
 
 
 # --------------------------------------------------------------------------- regressions
-
-
-def materialise(case: dict, root: Path) -> tuple[Path, Path]:
-    """The same layout as the engine test: ``root/ctx`` is the context, ``root/outside`` a sibling."""
-    ctx = root / "ctx"
-    ctx.mkdir(parents=True)
-    (root / "outside").mkdir()
-    for rel in case.get("dirs", []):
-        (ctx / rel).mkdir(parents=True, exist_ok=True)
-    for rel, content in {**case.get("files", {}), **case.get("ignore_files", {})}.items():
-        (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
-        (ctx / rel).write_bytes(content.encode())
-    for rel, target in case.get("symlinks", {}).items():
-        os.symlink(target, ctx / rel)
-    dockerfile = (ctx / case["dockerfile"]).resolve()
-    dockerfile.parent.mkdir(parents=True, exist_ok=True)
-    dockerfile.write_text("FROM busybox\nCOPY . /ctx\n")
-    return ctx, dockerfile
 
 
 def _regressions() -> list[dict]:
