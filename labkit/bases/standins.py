@@ -251,7 +251,7 @@ def _npm_pack(name: str, spec: str, report: Report) -> Path:
     try:
         packument = json.loads(_fetch(f"{registry}/{name}", accept="application/vnd.npm.install-v1+json"))
         version = npm_version(spec, packument.get("dist-tags", {}), packument.get("versions", {}))
-    except OSError as failure:
+    except (OSError, ValueError) as failure:  # unreachable, or an answer that is not a package document
         cached = [path.name.removeprefix(f"{name}-").removesuffix(".tgz") for path in folder.glob(f"{name}-*.tgz")]
         try:
             version = npm_version(spec, {}, cached)

@@ -88,3 +88,8 @@ def test_offline_the_newest_cached_match_is_used(registry, monkeypatch):
     assert standins._npm_pack("demo", "1", print).name == "demo-1.2.0.tgz"
     with pytest.raises(BaseImageError, match="cannot reach the npm registry"):
         standins._npm_pack("other", "1", print)
+
+
+def test_an_answer_that_is_not_a_package_document_is_a_clear_error(registry):
+    with pytest.raises(BaseImageError, match="cannot reach the npm registry for demo-1.0.0.tgz@1"):
+        standins._npm_pack("demo-1.0.0.tgz", "1", print)  # the server answers this path with tarball bytes
