@@ -167,8 +167,9 @@ def _first_line(failure: BaseException) -> str:
 
 def _os_error_line(failure: OSError) -> str:
     """A file-system failure as a problem and a fix: unwritable folders and full disks are expected."""
-    where = f" {failure.filename}" if failure.filename else ""
-    problem = f"{failure.strerror or _first_line(failure)}:{where}" if where else (failure.strerror or _first_line(failure))
+    problem = failure.strerror or _first_line(failure)
+    if failure.filename:
+        problem += f": {failure.filename}"
     if failure.errno == errno.ENOSPC:
         return f"{problem} — free space (`labkit clean`, then `docker system prune`) and run it again"
     if failure.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
