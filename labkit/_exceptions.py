@@ -38,6 +38,10 @@ class LabkitError(Exception):
         """The message and its fix, as the CLI prints it."""
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows instead of a traceback: an expected failure is one line, like the CLI's."""
+        return [f"{type(self).__name__}: {self.one_line()}"]
+
 
 class EngineError(LabkitError):
     """The Docker engine could not do what was asked."""
